@@ -1,0 +1,46 @@
+package strategies
+
+import "time"
+
+// Policy is the resilience policy applied to every leg (one downstream call
+// of a send): the `policy:` block of a scenario, overridable per strategy.
+// The zero value makes one attempt with no timeout beyond the caller's.
+type Policy struct {
+	// Timeout bounds one attempt of a leg. 0 = no per-attempt timeout.
+	Timeout time.Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// Retries is the number of extra attempts after the first.
+	Retries int `json:"retries,omitempty" yaml:"retries,omitempty"`
+	// Backoff shapes the wait between attempts.
+	Backoff Backoff `json:"backoff,omitempty" yaml:"backoff,omitempty"`
+	// RetryOn lists what is retried: "429", "5xx" (5xx except 501), a
+	// literal status such as "503", "network", "timeout". Empty with
+	// Retries > 0 means all of 429, 5xx, network and timeout.
+	RetryOn []string `json:"retry_on,omitempty" yaml:"retry_on,omitempty"`
+	// HonorRetryAfter waits as long as a Retry-After header says (seconds
+	// or HTTP-date), capped by Backoff.Max.
+	HonorRetryAfter bool `json:"honor_retry_after,omitempty" yaml:"honor_retry_after,omitempty"`
+	// RetryBudget caps retries at this share of all calls to an API
+	// (0 = no budget; 0.2 = at most one call in five is a retry).
+	RetryBudget float64 `json:"retry_budget,omitempty" yaml:"retry_budget,omitempty"`
+	// Breaker, when set, is a circuit breaker per API.
+	Breaker *Breaker `json:"breaker,omitempty" yaml:"breaker,omitempty"`
+	// ClientRateLimit caps calls per second to each API (0 = off).
+	ClientRateLimit float64 `json:"client_rate_limit,omitempty" yaml:"client_rate_limit,omitempty"`
+}
+
+// Backoff is exponential backoff: the n-th retry waits about
+// min(Max, Initial·Multiplier^n), randomised by Jitter.
+type Backoff struct {
+	Initial    time.Duration `json:"initial,omitempty" yaml:"initial,omitempty"`       // default 50ms
+	Max        time.Duration `json:"max,omitempty" yaml:"max,omitempty"`               // default 2s
+	Multiplier float64       `json:"multiplier,omitempty" yaml:"multiplier,omitempty"` // default 2
+	// Jitter is "full" (default: uniform in [0, d]), "equal" (d/2 + uniform
+	// in [0, d/2]) or "none".
+	Jitter string `json:"jitter,omitempty" yaml:"jitter,omitempty"`
+}
+
+// Breaker opens after Failures consecutive failures and stays open for OpenFor.
+type Breaker struct {
+	Failures int           `json:"failures" yaml:"failures"`
+	OpenFor  time.Duration `json:"open_for" yaml:"open_for"`
+}

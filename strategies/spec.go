@@ -1,0 +1,44 @@
+package strategies
+
+import "time"
+
+// Strategy names.
+const (
+	NameSequential = "sequential"
+	NameErrgroup   = "errgroup"
+	NameQueue      = "queue"
+	NameGateway    = "gateway"
+	NameExternal   = "external"
+)
+
+// Names lists the built-in strategies in the order reports show them.
+var Names = []string{NameSequential, NameErrgroup, NameQueue, NameGateway}
+
+// Spec selects and configures one strategy: an entry of a scenario's
+// `strategies:` list, written either as a bare name or as a map.
+type Spec struct {
+	Name string `json:"name" yaml:"name"`
+	// Policy overrides the scenario's default policy for this strategy's
+	// legs; nil means the scenario default.
+	Policy *Policy `json:"policy,omitempty" yaml:"policy,omitempty"`
+	// CancelOnError (errgroup) cancels the sibling leg when one fails.
+	CancelOnError bool `json:"cancel_on_error,omitempty" yaml:"cancel_on_error,omitempty"`
+	// Wait (gateway) is "all" (answer after both legs) or "none" (answer
+	// 202 at once, deliver in the background).
+	Wait string `json:"wait,omitempty" yaml:"wait,omitempty"`
+	// Queue configures the queue strategy.
+	Queue QueueOptions `json:"queue,omitempty" yaml:"queue,omitempty"`
+}
+
+// QueueOptions configures the queue strategy's broker and consumers.
+type QueueOptions struct {
+	// URL of an external NATS server; empty starts an embedded one.
+	URL string `json:"url,omitempty" yaml:"url,omitempty"`
+	// Concurrency is the number of messages each consumer handles at once (default 64).
+	Concurrency int `json:"concurrency,omitempty" yaml:"concurrency,omitempty"`
+	// AckWait is how long the broker waits for an ack before redelivering (default 30s).
+	AckWait time.Duration `json:"ack_wait,omitempty" yaml:"ack_wait,omitempty"`
+	// MaxDeliver is the number of delivery attempts before a message is
+	// dead-lettered (default: policy retries + 1).
+	MaxDeliver int `json:"max_deliver,omitempty" yaml:"max_deliver,omitempty"`
+}
