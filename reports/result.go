@@ -1,0 +1,179 @@
+// Package reports holds the result model of a run (results.json) and its
+// renderers: text, JSON and, in later files, Markdown, CSV, HTML and plots.
+package reports
+
+import "time"
+
+// Schema is the results.json schema version this package reads and writes.
+const Schema = "fanbench/results/v1"
+
+// Results is one run of a scenario: every strategy's figures and the SLO checks.
+type Results struct {
+	Schema      string           `json:"schema"`
+	Scenario    string           `json:"scenario"`
+	Description string           `json:"description,omitempty"`
+	Seed        int64            `json:"seed"`
+	StartedAt   time.Time        `json:"started_at"`
+	Partial     bool             `json:"partial"`
+	Machine     Machine          `json:"machine"`
+	Load        LoadInfo         `json:"load"`
+	Strategies  []StrategyResult `json:"strategies"`
+	SLO         []SLOCheck       `json:"slo"`
+	Phases      []PhaseMark      `json:"phases,omitempty"`
+}
+
+// Machine says where the run happened; the driver, fronts and mock APIs
+// share it, so its size bounds what was measured.
+type Machine struct {
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+}
+
+// LoadInfo echoes the load the scenario asked for.
+type LoadInfo struct {
+	Profile     string  `json:"profile"`
+	Rate        float64 `json:"rate"`
+	DurationS   float64 `json:"duration_s"`
+	WarmupS     float64 `json:"warmup_s"`
+	MaxInFlight int     `json:"max_in_flight"`
+	TimeoutS    float64 `json:"timeout_s"`
+}
+
+// StrategyResult is what one strategy did under the scenario's load.
+type StrategyResult struct {
+	Name string `json:"name"`
+	// Requests is the number of sends in the measurement window.
+	Requests      int64   `json:"requests"`
+	RateRequested float64 `json:"rate_requested"`
+	RateAchieved  float64 `json:"rate_achieved"`
+	// SuccessRatio is the share of sends the user got a 2xx for.
+	SuccessRatio float64 `json:"success_ratio"`
+	// DriverSaturated is true when the load driver could not keep the
+	// requested schedule (in-flight cap reached or rate below 99%).
+	DriverSaturated bool       `json:"driver_saturated"`
+	Saturation      Saturation `json:"saturation"`
+
+	LatencyMs  UserLatency `json:"latency_ms"`
+	IdealMs    Percentiles `json:"ideal_ms"`
+	OverheadMs Percentiles `json:"overhead_ms"`
+	DeliveryMs Delivery    `json:"delivery_ms"`
+
+	Outcomes            Outcomes `json:"outcomes"`
+	Lost                int64    `json:"lost"`
+	DuplicateDeliveries AB       `json:"duplicate_deliveries"`
+	DuplicateEffects    AB       `json:"duplicate_effects"`
+	Calls               AB       `json:"calls"`
+	Retries             AB       `json:"retries"`
+	BreakerOpens        AB       `json:"breaker_opens"`
+	DeadLetters         int64    `json:"dead_letters"`
+	// StatusCodes counts the user's answers by HTTP status; "0" counts
+	// requests that got no answer (see Errors).
+	StatusCodes map[string]int64 `json:"status_codes"`
+	// Errors counts user requests that got no answer, by kind.
+	Errors map[string]int64 `json:"errors,omitempty"`
+	// CPUUsPerSend is the process CPU time (driver, front and mock APIs
+	// together) per send during measurement, in microseconds.
+	CPUUsPerSend float64 `json:"cpu_us_per_send"`
+
+	Warmup WarmupResult `json:"warmup"`
+	// Series is the user's view per second of measurement.
+	Series []SeriesPoint `json:"series,omitempty"`
+	// Histograms are HdrHistogram V2 compressed, base64 encodings (values
+	// in microseconds), so a stored run can be re-rendered and compared.
+	Histograms Histograms `json:"histograms"`
+}
+
+// Saturation gives the figures behind DriverSaturated.
+type Saturation struct {
+	// InFlightCapHits counts sends that had to wait for the in-flight cap.
+	InFlightCapHits int64 `json:"in_flight_cap_hits"`
+	// MaxLagMs is the longest a send left after its intended time.
+	MaxLagMs float64 `json:"max_lag_ms"`
+	// PeakInFlight is the most user requests in flight at once.
+	PeakInFlight int64 `json:"peak_in_flight"`
+}
+
+// UserLatency is the user's latency: corrected is measured from the intended
+// send time (coordinated omission corrected, as wrk2 does), uncorrected from
+// the actual send time.
+type UserLatency struct {
+	Corrected   Percentiles `json:"corrected"`
+	Uncorrected Percentiles `json:"uncorrected"`
+}
+
+// Percentiles are latency quantiles in milliseconds.
+type Percentiles struct {
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// Delivery is the delivery latency: intended send → first successful
+// arrival at an API's ledger; Both is the later of the two.
+type Delivery struct {
+	A    Percentiles `json:"a"`
+	B    Percentiles `json:"b"`
+	Both Percentiles `json:"both"`
+}
+
+// Outcomes count sends by where they were delivered.
+type Outcomes struct {
+	Both  int64 `json:"both"`
+	AOnly int64 `json:"a_only"`
+	BOnly int64 `json:"b_only"`
+	None  int64 `json:"none"`
+}
+
+// AB is a count per API.
+type AB struct {
+	A int64 `json:"a"`
+	B int64 `json:"b"`
+}
+
+// WarmupResult is the warm-up, measured apart and excluded from the figures above.
+type WarmupResult struct {
+	Requests int64   `json:"requests"`
+	P50Ms    float64 `json:"p50_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+}
+
+// SeriesPoint is one second of measurement, by intended send time.
+type SeriesPoint struct {
+	T      float64 `json:"t_s"`    // start of the second, from the start of measurement
+	Sent   int64   `json:"sent"`   // sends intended in this second
+	OK     int64   `json:"ok"`     // of which the user got a 2xx
+	Errors int64   `json:"errors"` // of which failed (non-2xx or no answer)
+	P50Ms  float64 `json:"p50_ms"`
+	P99Ms  float64 `json:"p99_ms"`
+	MaxMs  float64 `json:"max_ms"`
+}
+
+// Histograms hold encoded HdrHistograms of a strategy's latencies.
+type Histograms struct {
+	Corrected    string `json:"corrected,omitempty"`
+	Uncorrected  string `json:"uncorrected,omitempty"`
+	Ideal        string `json:"ideal,omitempty"`
+	DeliveryBoth string `json:"delivery_both,omitempty"`
+}
+
+// SLOCheck is one evaluated SLO gate.
+type SLOCheck struct {
+	Expr  string  `json:"expr"`
+	Value float64 `json:"value"`
+	Pass  bool    `json:"pass"`
+	// Error says why the expression could not be evaluated (it then fails).
+	Error string `json:"error,omitempty"`
+}
+
+// PhaseMark is a fault phase boundary as it happened, for reports to mark.
+type PhaseMark struct {
+	Strategy string  `json:"strategy"`
+	AtS      float64 `json:"at_s"` // from the start of measurement
+	API      string  `json:"api"`
+	Action   string  `json:"action"` // "set" or "reset"
+}

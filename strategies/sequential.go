@@ -1,0 +1,28 @@
+package strategies
+
+import "context"
+
+// Sequential calls API a, then API b. b is attempted even when a failed:
+// the user request carries information both need.
+type Sequential struct {
+	a, b *Leg
+}
+
+var _ Strategy = (*Sequential)(nil)
+
+// NewSequential returns the sequential strategy over legs a and b.
+func NewSequential(a, b *Leg) *Sequential { return &Sequential{a: a, b: b} }
+
+// Name implements Strategy.
+func (*Sequential) Name() string { return NameSequential }
+
+// Combine implements Strategy: the user waits for a plus b.
+func (*Sequential) Combine() Combine { return CombineSum }
+
+// Send implements Strategy.
+func (s *Sequential) Send(ctx context.Context, m Send) Reply {
+	var legs [2]LegResult
+	legs[0] = s.a.Call(ctx, m)
+	legs[1] = s.b.Call(ctx, m)
+	return Reply{Status: Status(legs), Legs: legs}
+}
