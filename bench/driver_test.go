@@ -1,0 +1,201 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fanbench/fanbench/reports"
+)
+
+func TestDueTime(t *testing.T) {
+	tests := []struct {
+		name  string
+		pacer vegeta.Pacer
+		n     uint64
+		want  time.Duration
+	}{
+		{"constant first hit", vegeta.ConstantPacer{Freq: 100, Per: time.Second}, 0, 10 * time.Millisecond},
+		{"constant 200th hit", vegeta.ConstantPacer{Freq: 100, Per: time.Second}, 199, 2 * time.Second},
+		{"constant fractional", vegeta.ConstantPacer{Freq: 1, Per: 2 * time.Second}, 2, 6 * time.Second},
+		// LinearPacer sends hit 0 at once, then hit n when 5t²+10t reaches n+1.
+		{"linear hit 0", vegeta.LinearPacer{StartAt: vegeta.Rate{Freq: 10, Per: time.Second}, Slope: 10}, 0, 0},
+		{"linear hit 1", vegeta.LinearPacer{StartAt: vegeta.Rate{Freq: 10, Per: time.Second}, Slope: 10}, 1,
+			time.Duration((-10 + math.Sqrt(100+40)) / 10 * 1e9)},
+		{"steps second stage", stepsPacer{{Rate: 10, For: time.Second}, {Rate: 100, For: time.Second}}, 14, 1050 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := schedule{p: tt.pacer}
+			var got time.Duration
+			for i := uint64(0); i <= tt.n; i++ {
+				d, ok := s.next(time.Hour)
+				if !ok {
+					t.Fatalf("schedule stopped at hit %d", i)
+				}
+				got = d
+			}
+			if diff := got - tt.want; diff < -2*dueResolution || diff > 2*dueResolution {
+				t.Errorf("due(%d) = %v; want %v", tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestScheduleMonotoneAndBounded(t *testing.T) {
+	pacers := map[string]vegeta.Pacer{
+		"constant": vegeta.ConstantPacer{Freq: 300, Per: time.Second},
+		"linear":   vegeta.LinearPacer{StartAt: vegeta.Rate{Freq: 50, Per: time.Second}, Slope: 20},
+		"sine": vegeta.SinePacer{Period: 2 * time.Second, Mean: vegeta.Rate{Freq: 100, Per: time.Second},
+			Amp: vegeta.Rate{Freq: 50, Per: time.Second}},
+	}
+	for name, p := range pacers {
+		t.Run(name, func(t *testing.T) {
+			s := schedule{p: p}
+			var last time.Duration
+			n := 0
+			for {
+				d, ok := s.next(3 * time.Second)
+				if !ok {
+					break
+				}
+				if d < last {
+					t.Fatalf("hit %d due %v before hit %d at %v", n, d, n-1, last)
+				}
+				last, n = d, n+1
+			}
+			// The count must match the rate integrated over 3s (within a hit or two).
+			var want float64
+			for ms := 0; ms < 3000; ms++ {
+				want += p.Rate(time.Duration(ms)*time.Millisecond) / 1000
+			}
+			if math.Abs(float64(n)-want) > 2 {
+				t.Errorf("%d hits in 3s; want about %.1f", n, want)
+			}
+		})
+	}
+}
+
+// fakeDoer answers after lat, except that requests arriving while the front
+// is stalled wait until the stall ends.
+func fakeDoer(start time.Time, lat time.Duration, stallFrom, stallTo time.Duration) Doer {
+	return func(ctx context.Context, id string, body []byte) (int, error) {
+		now := time.Since(start)
+		if now >= stallFrom && now < stallTo {
+			time.Sleep(stallTo - now)
+		}
+		time.Sleep(lat)
+		return 200, nil
+	}
+}
+
+func TestDriverOnSchedule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := driverConfig{
+			pacer:       vegeta.ConstantPacer{Freq: 100, Per: time.Second},
+			warmup:      time.Second,
+			duration:    2 * time.Second,
+			maxInFlight: 100,
+			timeout:     time.Second,
+			ids:         newIDSpace(1),
+			do:          fakeDoer(time.Now(), 20*time.Millisecond, 0, 0),
+		}
+		d := cfg.run(t.Context())
+		if got, want := d.rec.requests, int64(200); got != want {
+			t.Errorf("requests = %d; want %d (100/s for 2s)", got, want)
+		}
+		if got, want := d.rec.warmN, int64(100); got != want {
+			t.Errorf("warm-up requests = %d; want %d", got, want)
+		}
+		p := reports.PercentilesOf(d.rec.corrected)
+		if p.P50 < 19.9 || p.P50 > 20.1 || p.Max > 20.1 {
+			t.Errorf("corrected p50 = %v, max = %v; want 20ms (fake clock)", p.P50, p.Max)
+		}
+		if d.capHits != 0 || d.maxLag != 0 {
+			t.Errorf("capHits = %d, maxLag = %v; want 0, 0", d.capHits, d.maxLag)
+		}
+		if d.rec.ok != 200 {
+			t.Errorf("ok = %d; want 200", d.rec.ok)
+		}
+		for seq := d.firstMeasured; seq < d.sent; seq++ {
+			if !d.rec.acked.has(seq - d.firstMeasured) {
+				t.Fatalf("send %d not recorded as acknowledged", seq)
+			}
+		}
+	})
+}
+
+// A front that stalls for a second while the in-flight cap is small: the
+// driver cannot send during the stall. Latency from the intended send time
+// shows the stall; latency from the actual send time hides most of it.
+func TestDriverCorrectsCoordinatedOmission(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		cfg := driverConfig{
+			pacer:       vegeta.ConstantPacer{Freq: 100, Per: time.Second},
+			duration:    3 * time.Second,
+			maxInFlight: 5,
+			timeout:     5 * time.Second,
+			ids:         newIDSpace(1),
+			do:          fakeDoer(start, time.Millisecond, time.Second, 2*time.Second),
+		}
+		d := cfg.run(t.Context())
+		if d.rec.requests != 300 {
+			t.Errorf("requests = %d; want 300", d.rec.requests)
+		}
+		corr := reports.PercentilesOf(d.rec.corrected)
+		unc := reports.PercentilesOf(d.rec.uncorrected)
+		if corr.P90 < 500 {
+			t.Errorf("corrected p90 = %vms; want ≥ 500ms: the stall must show", corr.P90)
+		}
+		if unc.P90 > 5 {
+			t.Errorf("uncorrected p90 = %vms; want ≤ 5ms (what a closed-loop tool would report)", unc.P90)
+		}
+		if d.capHits == 0 || d.maxLag < 900*time.Millisecond {
+			t.Errorf("capHits = %d, maxLag = %v; want the driver to report it fell behind", d.capHits, d.maxLag)
+		}
+	})
+}
+
+func TestDriverStopsOnCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		var calls atomic.Int64
+		cfg := driverConfig{
+			pacer:       vegeta.ConstantPacer{Freq: 100, Per: time.Second},
+			duration:    10 * time.Second,
+			maxInFlight: 100,
+			timeout:     time.Second,
+			ids:         newIDSpace(1),
+			do: func(ctx context.Context, id string, body []byte) (int, error) {
+				calls.Add(1)
+				time.Sleep(50 * time.Millisecond)
+				return 200, nil
+			},
+		}
+		time.AfterFunc(time.Second, cancel)
+		d := cfg.run(ctx)
+		if !d.interrupted {
+			t.Error("interrupted = false; want true")
+		}
+		// Sends in flight at the interrupt finish and are counted.
+		if d.rec.requests != int64(d.sent) || calls.Load() != int64(d.sent) || d.sent < 99 || d.sent > 101 {
+			t.Errorf("sent %d, recorded %d, calls %d; want about 100, all recorded", d.sent, d.rec.requests, calls.Load())
+		}
+	})
+}
+
+func TestIDSpace(t *testing.T) {
+	s := newIDSpace(42)
+	if got := s.id(1); len(got) != 16 || got == s.id(2) || got != newIDSpace(42).id(1) {
+		t.Errorf("id(1) = %q; want 16 hex digits, distinct per seq, same for the same seed", got)
+	}
+	if newIDSpace(1).id(1) == newIDSpace(2).id(1) {
+		t.Error("seeds 1 and 2 give the same ids")
+	}
+}

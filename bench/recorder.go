@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/fanbench/fanbench/reports"
+)
+
+// sample is one user request as the driver saw it. Times are elapsed since
+// the driver began.
+type sample struct {
+	seq     uint64
+	due     time.Duration // intended send time
+	sent    time.Duration // actual send time
+	done    time.Duration // response (or error) time
+	status  int           // 0 when no response arrived
+	errKind string        // why no response arrived
+	warmup  bool
+}
+
+// recorder is the single owner of a run's measurements. Senders hand it
+// samples over a channel, so the histograms need no lock: one goroutine
+// records, and BenchmarkRecorder measures what that costs per sample.
+type recorder struct {
+	measureFrom time.Duration // start of measurement (end of warm-up)
+	timeout     time.Duration
+
+	corrected, uncorrected *hdrhistogram.Histogram
+	warm                   *hdrhistogram.Histogram
+	warmN                  int64
+	requests, ok           int64
+	status                 map[int]int64
+	errs                   map[string]int64
+	acked                  bitset // by seq − firstMeasured
+	firstMeasured          uint64
+	lastSent               time.Duration
+
+	series *series
+}
+
+func newRecorder(measureFrom, timeout time.Duration, firstMeasured uint64) *recorder {
+	return &recorder{
+		measureFrom:   measureFrom,
+		timeout:       timeout,
+		corrected:     reports.NewHistogram(),
+		uncorrected:   reports.NewHistogram(),
+		warm:          reports.NewHistogram(),
+		status:        make(map[int]int64),
+		errs:          make(map[string]int64),
+		firstMeasured: firstMeasured,
+		series:        newSeries(measureFrom, timeout),
+	}
+}
+
+// run records samples until in is closed.
+func (r *recorder) run(in <-chan sample) {
+	for s := range in {
+		r.record(s)
+	}
+	r.series.flush()
+}
+
+func (r *recorder) record(s sample) {
+	corrected := (s.done - s.due).Microseconds()
+	if s.warmup {
+		r.warmN++
+		reports.RecordUs(r.warm, corrected)
+		return
+	}
+	r.requests++
+	reports.RecordUs(r.corrected, corrected)
+	reports.RecordUs(r.uncorrected, (s.done - s.sent).Microseconds())
+	r.status[s.status]++
+	if s.status == 0 {
+		r.errs[s.errKind]++
+	}
+	good := s.status >= 200 && s.status < 300
+	if good {
+		r.ok++
+		r.acked.set(s.seq - r.firstMeasured)
+	}
+	if s.sent > r.lastSent {
+		r.lastSent = s.sent
+	}
+	r.series.record(s.due, corrected, good)
+}
+
+// statusCodes returns the status counts keyed as results.json wants them.
+func (r *recorder) statusCodes() map[string]int64 {
+	out := make(map[string]int64, len(r.status))
+	for code, n := range r.status {
+		out[strconv.Itoa(code)] = n
+	}
+	return out
+}
+
+// errKind classifies a transport error for the report.
+func errKind(ctx context.Context, err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return "canceled"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "reset"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "eof"
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	default:
+		return "other"
+	}
+}
+
+// bitset is a growable set of small integers.
+type bitset []uint64
+
+func (b *bitset) set(i uint64) {
+	w := i / 64
+	for uint64(len(*b)) <= w {
+		*b = append(*b, 0)
+	}
+	(*b)[w] |= 1 << (i % 64)
+}
+
+func (b bitset) has(i uint64) bool {
+	w := i / 64
+	return w < uint64(len(b)) && b[w]&(1<<(i%64)) != 0
+}
