@@ -1,0 +1,105 @@
+package mockapi
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// tokenBucket is the RateLimit token bucket, written as GCRA (the generic
+// cell rate algorithm): the whole state is one "theoretical arrival time",
+// updated with compare-and-swap, so taking a token needs no lock. It is
+// exactly a bucket of burst tokens refilled at one token per interval.
+// Time is an input (take(now)) so tests drive it with a fake clock.
+type tokenBucket struct {
+	interval   int64 // ns per token
+	burst      int64
+	retryAfter time.Duration // fixed Retry-After, 0 = time until the next token
+	window     int64         // seconds for RateLimit-Policy w=
+	origin     time.Time
+	tat        atomic.Int64 // ns since origin at which the bucket is full again
+}
+
+// limitInfo is what one take saw.
+type limitInfo struct {
+	allowed   bool
+	remaining int64
+	resetIn   time.Duration // until the bucket is full again
+	retryIn   time.Duration // until the next token (rejections only)
+}
+
+func newTokenBucket(rl RateLimit, origin time.Time) (*tokenBucket, error) {
+	if !(rl.RPS > 0) || math.IsInf(rl.RPS, 0) || rl.RPS > 1e9 {
+		return nil, fmt.Errorf("rate_limit.rps: %v; rps must be > 0 and <= 1e9", rl.RPS)
+	}
+	if rl.Burst < 0 {
+		return nil, fmt.Errorf("rate_limit.burst: %d is negative; burst must be >= 0 (0 means 1)", rl.Burst)
+	}
+	if rl.RetryAfter < 0 {
+		return nil, fmt.Errorf("rate_limit.retry_after: %v is negative; retry_after must be >= 0 (0 = until the next token)", rl.RetryAfter.D())
+	}
+	burst := int64(max(rl.Burst, 1))
+	interval := int64(math.Round(1e9 / rl.RPS))
+	return &tokenBucket{
+		interval:   interval,
+		burst:      burst,
+		retryAfter: rl.RetryAfter.D(),
+		window:     max(1, int64(math.Ceil(float64(burst)/rl.RPS))),
+		origin:     origin,
+	}, nil
+}
+
+// take tries to take one token at now.
+func (b *tokenBucket) take(now time.Time) limitInfo {
+	t := now.Sub(b.origin).Nanoseconds()
+	tolerance := b.burst * b.interval
+	for {
+		tat := b.tat.Load()
+		newTat := max(tat, t) + b.interval
+		if newTat-t > tolerance {
+			return limitInfo{
+				resetIn: time.Duration(tat - t),
+				retryIn: time.Duration(newTat - tolerance - t),
+			}
+		}
+		if b.tat.CompareAndSwap(tat, newTat) {
+			return limitInfo{
+				allowed:   true,
+				remaining: (tolerance - (newTat - t)) / b.interval,
+				resetIn:   time.Duration(newTat - t),
+			}
+		}
+	}
+}
+
+// ceilSeconds rounds d up to whole seconds (HTTP headers speak seconds).
+func ceilSeconds(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Second - 1) / time.Second)
+}
+
+// writeHeaders sets the IETF draft RateLimit-Policy / RateLimit headers, the
+// common X-RateLimit-* trio (Reset in epoch seconds, as GitHub does) and, on
+// a rejection, Retry-After (at least 1 second).
+func (b *tokenBucket) writeHeaders(h http.Header, now time.Time, li limitInfo) {
+	burst := strconv.FormatInt(b.burst, 10)
+	rem := strconv.FormatInt(li.remaining, 10)
+	reset := ceilSeconds(li.resetIn)
+	h.Set("RateLimit-Policy", `"default";q=`+burst+";w="+strconv.FormatInt(b.window, 10))
+	h.Set("RateLimit", `"default";r=`+rem+";t="+strconv.FormatInt(reset, 10))
+	h.Set("X-RateLimit-Limit", burst)
+	h.Set("X-RateLimit-Remaining", rem)
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(time.Duration(reset)*time.Second).Unix(), 10))
+	if !li.allowed {
+		ra := b.retryAfter
+		if ra == 0 {
+			ra = li.retryIn
+		}
+		h.Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(ra)), 10))
+	}
+}

@@ -1,0 +1,99 @@
+package mockapi
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Server serves one API over HTTP/1.1 on a real listener, which connection
+// faults need (they hijack the connection). It owns every goroutine it
+// starts; Close stops them all.
+type Server struct {
+	srv    *http.Server
+	ln     net.Listener
+	url    string
+	cancel context.CancelFunc // ends every request context
+	stop   func() bool        // detaches the ctx watcher
+
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup // the Serve loop and every handler
+}
+
+// Serve listens on addr (such as "127.0.0.1:0") and serves a until Close is
+// called or ctx ends.
+func Serve(ctx context.Context, a *API, addr string) (*Server, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve mock %q: listen on %s: %w", a.Name(), addr, err)
+	}
+	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{ln: ln, url: "http://" + ln.Addr().String(), cancel: cancel}
+	s.srv = &http.Server{
+		Handler:           s.track(a),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		// Connection faults hijack HTTP/1.1 connections; no HTTP/2 here.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.srv.Serve(ln) // returns http.ErrServerClosed after Close
+	}()
+	s.stop = context.AfterFunc(ctx, func() { _ = s.Close() })
+	return s, nil
+}
+
+// track counts handlers so Close can wait for them; after Close it refuses
+// new ones.
+func (s *Server) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		defer s.wg.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// URL returns the server's base URL, "http://127.0.0.1:PORT".
+func (s *Server) URL() string { return s.url }
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Close stops the listener, closes every connection (hung ones included),
+// ends every request context and waits until all handlers have returned.
+// It is safe to call more than once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.wg.Wait()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	s.cancel()
+	err := s.srv.Close()
+	s.wg.Wait()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("close mock server %s: %w", s.url, err)
+	}
+	return nil
+}
