@@ -1,0 +1,40 @@
+# fanbench — the two commands a newcomer needs: `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/fanbench
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+BENCHTIME ?= 3x
+COUNT   ?= 6
+
+.PHONY: build test demo bench bench-smoke fuzz clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/fanbench
+
+## test: formatting, vet, the race-enabled test suite, a short fuzz and a benchmark smoke
+test:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 8m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+	$(MAKE) --no-print-directory bench-smoke
+
+## demo: run the built-in default scenario and print the comparison
+demo: build
+	./$(BIN) run --scenario quick --out fanbench-out/demo
+
+## bench: benchstat-ready end-to-end benchmarks in bench.txt
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./bench/ | tee bench.txt
+
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench/
+
+FUZZTIME ?= 30s
+fuzz:
+	@if ls scenarios/*_test.go >/dev/null 2>&1 && grep -q 'func FuzzParse' scenarios/*_test.go; then \
+		$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios/; fi
+
+clean:
+	rm -rf bin fanbench-out bench.txt

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// env is the process environment, passed in so that tests control it.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// run is the whole program: main only wires the process to it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "fanbench",
+		Short: "Measure ways of sending one request to two APIs",
+		Long: strings.TrimSpace(`
+fanbench measures the ways of sending one user request to two APIs —
+sequential, errgroup (concurrent), queue (NATS JetStream) and gateway —
+under open-loop load against mock APIs that inject latency, errors, 429s and
+connection faults. It reports latency (corrected for coordinated omission),
+throughput and what was delivered, lost or applied twice.`),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v\nsee '%s --help'", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newRunCmd(e),
+		newVersionCmd(e),
+	)
+	err := root.ExecuteContext(ctx)
+	if err != nil && isCobraUsage(err) {
+		return usageError("%v\nsee 'fanbench --help'", err)
+	}
+	return err
+}
+
+// isCobraUsage reports errors cobra makes for unknown commands or bad arguments.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "unknown flag") ||
+		strings.Contains(msg, "unknown shorthand flag")
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the fanbench version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := io.WriteString(e.stdout, "fanbench "+version+"\n")
+			return err
+		},
+	}
+}

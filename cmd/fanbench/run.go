@@ -1,0 +1,188 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fanbench/fanbench/bench"
+	"github.com/fanbench/fanbench/reports"
+	"github.com/fanbench/fanbench/scenarios"
+	"github.com/fanbench/fanbench/strategies"
+)
+
+// runFlags are the flags of `fanbench run`; zero values leave the scenario as it is.
+type runFlags struct {
+	scenario   string
+	strategies string
+	rate       float64
+	duration   time.Duration
+	warmup     time.Duration
+	seed       int64
+	out        string
+	quiet      bool
+	noColor    bool
+}
+
+func newRunCmd(e *env) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run a scenario and compare its strategies",
+		Long: strings.TrimSpace(`
+Run a scenario: for each strategy, start fresh mock APIs a and b and a front,
+offer the scenario's open-loop load, drain, reconcile every send against the
+mocks' ledgers, and print the comparison. results.json goes to --out.
+
+Exit codes: 0 ran and every SLO passed, 1 the run failed, 2 bad usage or bad
+scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
+		Example: strings.TrimSpace(`
+  fanbench run                                   # the built-in quick scenario
+  fanbench run --scenario seed-article           # a built-in scenario by name
+  fanbench run --scenario my.yaml --rate 500 --duration 30s
+  fanbench run --strategies sequential,errgroup --seed 7 --out ./out`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScenario(cmd, e, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.scenario, "scenario", scenarios.DefaultName, "built-in scenario name or scenario file (see 'fanbench scenarios list')")
+	fl.StringVar(&f.strategies, "strategies", "", "comma-separated strategies to run (default: the scenario's); one of "+strings.Join(strategies.Names, ", "))
+	fl.Float64Var(&f.rate, "rate", 0, "override the load rate (sends per second)")
+	fl.DurationVar(&f.duration, "duration", 0, "override the measurement duration (e.g. 30s)")
+	fl.DurationVar(&f.warmup, "warmup", -1, "override the warm-up duration (e.g. 2s; 0 for none)")
+	fl.Int64Var(&f.seed, "seed", 0, "override the seed every random draw derives from")
+	fl.StringVar(&f.out, "out", "", "output directory (default ./fanbench-out/<UTC timestamp>)")
+	fl.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	fl.BoolVar(&f.noColor, "no-color", false, "no ANSI colours in the report")
+	return cmd
+}
+
+// applyRunFlags checks the flags and applies them to sc.
+func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error {
+	fl := cmd.Flags()
+	if fl.Changed("rate") {
+		if !(f.rate > 0) {
+			return usageError("--rate %v: want a rate above 0 (sends per second)", f.rate)
+		}
+		sc.Load.Rate = f.rate
+	}
+	if fl.Changed("duration") {
+		if f.duration <= 0 {
+			return usageError("--duration %v: want a positive duration such as 10s", f.duration)
+		}
+		sc.Load.Duration = f.duration
+	}
+	if fl.Changed("warmup") {
+		if f.warmup < 0 {
+			return usageError("--warmup %v: want 0 or a positive duration such as 2s", f.warmup)
+		}
+		sc.Load.Warmup = f.warmup
+	}
+	if fl.Changed("seed") {
+		sc.Seed = f.seed
+	}
+	if fl.Changed("strategies") {
+		var specs []strategies.Spec
+		for _, name := range strings.Split(f.strategies, ",") {
+			name = strings.TrimSpace(name)
+			if !slices.Contains(strategies.Names, name) {
+				return usageError("--strategies: unknown strategy %q; want a comma-separated list of %s", name, strings.Join(strategies.Names, ", "))
+			}
+			i := slices.IndexFunc(sc.Strategies, func(s strategies.Spec) bool { return s.Name == name })
+			if i >= 0 {
+				specs = append(specs, sc.Strategies[i])
+				continue
+			}
+			p := sc.Policy
+			spec := strategies.Spec{Name: name, Policy: &p}
+			if name == strategies.NameGateway {
+				spec.Wait = "all"
+			}
+			specs = append(specs, spec)
+		}
+		sc.Strategies = specs
+	}
+	return nil
+}
+
+func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
+	sc, err := scenarios.Load(f.scenario)
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("--scenario: %w", err))
+	}
+	if err := applyRunFlags(cmd, sc, f); err != nil {
+		return err
+	}
+	out := f.out
+	if out == "" {
+		out = filepath.Join("fanbench-out", time.Now().UTC().Format("20060102T150405Z"))
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return withCode(exitUsage, fmt.Errorf("--out %s: %w", out, err))
+	}
+	opt := bench.Options{}
+	if !f.quiet {
+		opt.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	}
+	res, runErr := bench.Run(cmd.Context(), sc, opt)
+	if runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) {
+		return withCode(exitFailed, runErr)
+	}
+	if err := writeResults(out, res); err != nil {
+		return withCode(exitFailed, err)
+	}
+	if !f.quiet {
+		color := !f.noColor && e.getenv("NO_COLOR") == "" && isTerminal(e.stdout)
+		if err := reports.WriteText(e.stdout, res, reports.TextOptions{Color: color}); err != nil {
+			return withCode(exitFailed, err)
+		}
+		fmt.Fprintf(e.stdout, "\nresults: %s\n", filepath.Join(out, "results.json"))
+	}
+	switch {
+	case runErr != nil:
+		return withCode(exitInterrupted, nil)
+	case sloFailed(res):
+		return withCode(exitSLO, fmt.Errorf("an SLO was violated"))
+	}
+	return nil
+}
+
+// writeResults writes every output file of a run into dir.
+func writeResults(dir string, res *reports.Results) error {
+	if err := reports.WriteFileAtomic(filepath.Join(dir, "results.json"), func(w io.Writer) error {
+		return reports.WriteJSON(w, res)
+	}); err != nil {
+		return err
+	}
+	return reports.WriteFileAtomic(filepath.Join(dir, "report.txt"), func(w io.Writer) error {
+		return reports.WriteText(w, res, reports.TextOptions{})
+	})
+}
+
+func sloFailed(res *reports.Results) bool {
+	for _, c := range res.SLO {
+		if !c.Pass {
+			return true
+		}
+	}
+	return false
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
