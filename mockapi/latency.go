@@ -59,7 +59,7 @@ func (l Latency) compile(path string) (Sampler, error) {
 		if l.Value < 0 {
 			return nil, fmt.Errorf("%s.value: %v is negative; value must be >= 0", path, l.Value.D())
 		}
-		return fixedDist{d: min(l.Value.D(), time.Duration(c))}, nil
+		return fixedDist{d: toDuration(float64(l.Value), c)}, nil
 	case DistUniform:
 		if l.Min < 0 {
 			return nil, fmt.Errorf("%s.min: %v is negative; min must be >= 0", path, l.Min.D())

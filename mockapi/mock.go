@@ -138,17 +138,16 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 }
 
 // draw decides the outcome of arrival n from the arrival's own generator.
-// Both uniforms are always drawn, in a fixed order, so one decision never
-// shifts another's draws.
+// The uniform is drawn even when fail_first decides, so draws never shift.
 func (p *profile) draw(d *drawer, n int) outcome {
-	uFault, uErr := d.r.Float64(), d.r.Float64()
+	u := d.r.Float64()
 	if n <= p.failFirst {
 		return outcome{answer: &p.failAnswer}
 	}
-	if i := pick(p.faultCum, uFault); i >= 0 {
+	if i := pick(p.faultCum, u); i >= 0 {
 		return outcome{fault: p.faults[i]}
 	}
-	if i := pick(p.errCum, uErr); i >= 0 {
+	if i := pick(p.errCum, u); i >= 0 {
 		return outcome{answer: &p.errors[i]}
 	}
 	return outcome{}

@@ -69,9 +69,6 @@ func compile(name string, cfg Config, now time.Time) (*profile, error) {
 		p.errCum = append(p.errCum, total)
 		p.errors = append(p.errors, newErrorAnswer(name, e.Status, e.Body, e.Headers, "injected error"))
 	}
-	if total > 1+rateEpsilon {
-		return nil, fmt.Errorf("errors: rates add up to %v; each arrival draws at most one error, so the sum must be <= 1", total)
-	}
 
 	if cfg.FailFirst < 0 {
 		return nil, fmt.Errorf("fail_first: %d is negative; fail_first must be >= 0", cfg.FailFirst)
@@ -120,8 +117,17 @@ func compile(name string, cfg Config, now time.Time) (*profile, error) {
 		p.faultCum = append(p.faultCum, total)
 		p.faults = append(p.faults, faultRule{kind: k, duration: d})
 	}
+	// One uniform draw decides both: faults take [0, F), errors [F, F+E),
+	// so every configured rate is the share of all arrivals it gets.
+	faultTotal := total
+	for i := range p.errCum {
+		p.errCum[i] += faultTotal
+	}
+	if n := len(p.errCum); n > 0 {
+		total = p.errCum[n-1]
+	}
 	if total > 1+rateEpsilon {
-		return nil, fmt.Errorf("faults: rates add up to %v; each arrival meets at most one fault, so the sum must be <= 1", total)
+		return nil, fmt.Errorf("errors, faults: rates add up to %v; each arrival meets at most one error or fault, so the sum must be <= 1", total)
 	}
 
 	switch strings.ToLower(cfg.Idempotency) {
