@@ -25,16 +25,36 @@ type Scenario struct {
 	Policy strategies.Policy `yaml:"policy,omitempty"`
 	// Phases is the fault-injection timeline, relative to the start of measurement.
 	Phases []Phase `yaml:"phases,omitempty"`
-	// SLO gates, evaluated after the run.
+	// SLO gates, evaluated after the run, as written.
 	SLO []string `yaml:"slo,omitempty"`
+	// SLOs holds SLO parsed, in the same order; Parse fills it.
+	SLOs []SLO `yaml:"-"`
 	// DrainTimeout bounds the wait for in-flight work after the load (default 30s).
 	DrainTimeout time.Duration `yaml:"drain_timeout,omitempty"`
 }
+
+// API names: the keys of `apis:` and the values of Phase.API.
+const (
+	APIA = "a"
+	APIB = "b"
+)
 
 // APIs are the two mock APIs every send goes to.
 type APIs struct {
 	A mockapi.Config `yaml:"a"`
 	B mockapi.Config `yaml:"b"`
+}
+
+// Profile returns a copy of the scenario profile of the API named name
+// ("a" or "b"), sharing no memory with the scenario.
+func (a *APIs) Profile(name string) (mockapi.Config, bool) {
+	switch name {
+	case APIA:
+		return cloneConfig(a.A), true
+	case APIB:
+		return cloneConfig(a.B), true
+	}
+	return mockapi.Config{}, false
 }
 
 // Load profiles (Load.Profile).
@@ -76,6 +96,11 @@ type Step struct {
 
 // Phase changes API's fault profile at offset At: Set replaces the given
 // parts of the profile; Reset restores the scenario's profile.
+//
+// After Parse, Set holds the complete profile the API runs with from At on
+// (the scenario profile with the named fields replaced), so the engine
+// swaps it in as it is. A Reset phase has a nil Set: swap in
+// APIs.Profile(API).
 type Phase struct {
 	At    time.Duration   `yaml:"at"`
 	API   string          `yaml:"api"`

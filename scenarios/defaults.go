@@ -1,0 +1,138 @@
+package scenarios
+
+import (
+	"math"
+	"time"
+
+	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/strategies"
+)
+
+// DefaultName is the built-in scenario run when none is named.
+const DefaultName = "quick"
+
+// Defaults Parse fills in. A field is defaulted when the file leaves it out
+// (or gives it its zero value, for fields where zero means nothing):
+//
+//	seed               1 (only when seed is absent: seed: 0 is a seed)
+//	load.profile       constant
+//	load.max_in_flight 10000
+//	load.timeout       10s (the user request timeout)
+//	load.duration      steps: the sum of the steps
+//	drain_timeout      30s
+//	apis.*.idempotency on
+//	strategies         [sequential, errgroup]
+//	strategies[].wait  all (gateway)
+//	policy             timeout 2s, retries 0, when policy is absent entirely;
+//	                   a policy block that is present is taken as written
+//	policy.backoff     initial 50ms, max 2s (or initial, if larger),
+//	                   multiplier 2, jitter full: each whenever unset, in
+//	                   every policy
+const (
+	defaultSeed           = 1
+	defaultProfile        = ProfileConstant
+	defaultMaxInFlight    = 10000
+	defaultUserTimeout    = 10 * time.Second
+	defaultDrainTimeout   = 30 * time.Second
+	defaultIdempotency    = "on"
+	defaultGatewayWait    = "all"
+	defaultLegTimeout     = 2 * time.Second
+	defaultBackoffInitial = 50 * time.Millisecond
+	defaultBackoffMax     = 2 * time.Second
+	defaultBackoffFactor  = 2
+	defaultJitter         = "full"
+)
+
+// defaultStrategies are run when a scenario lists none.
+func defaultStrategies() []strategies.Spec {
+	return []strategies.Spec{{Name: strategies.NameSequential}, {Name: strategies.NameErrgroup}}
+}
+
+// defaultPolicy is the policy of a scenario without a policy block.
+func defaultPolicy() strategies.Policy {
+	p := strategies.Policy{Timeout: defaultLegTimeout}
+	fillBackoff(&p.Backoff)
+	return p
+}
+
+// fillScenario fills the scenario-wide defaults; named reports whether the
+// file gives a field path a non-null value. Strategy policies and phase
+// profiles are completed by the overlays.
+func fillScenario(s *Scenario, named func(path string) bool) {
+	if !named("seed") {
+		s.Seed = defaultSeed
+	}
+	if s.DrainTimeout == 0 {
+		s.DrainTimeout = defaultDrainTimeout
+	}
+	fillLoad(&s.Load)
+	fillAPI(&s.APIs.A)
+	fillAPI(&s.APIs.B)
+	if !named("policy") {
+		s.Policy = defaultPolicy()
+	}
+	fillBackoff(&s.Policy.Backoff)
+	if !named("strategies") {
+		s.Strategies = defaultStrategies()
+	}
+	for i := range s.Strategies {
+		if s.Strategies[i].Name == strategies.NameGateway && s.Strategies[i].Wait == "" {
+			s.Strategies[i].Wait = defaultGatewayWait
+		}
+	}
+}
+
+// fillLoad fills the load defaults.
+func fillLoad(l *Load) {
+	if l.Profile == "" {
+		l.Profile = defaultProfile
+	}
+	if l.MaxInFlight == 0 {
+		l.MaxInFlight = defaultMaxInFlight
+	}
+	if l.Timeout == 0 {
+		l.Timeout = defaultUserTimeout
+	}
+	if l.Profile == ProfileSteps && l.Duration == 0 {
+		l.Duration = stepsDuration(l.Steps)
+	}
+}
+
+// stepsDuration is the total of the steps, saturating rather than
+// overflowing on absurd inputs.
+func stepsDuration(steps []Step) time.Duration {
+	var total time.Duration
+	for _, s := range steps {
+		if s.For <= 0 {
+			continue
+		}
+		if total > math.MaxInt64-s.For {
+			return math.MaxInt64
+		}
+		total += s.For
+	}
+	return total
+}
+
+// fillAPI fills the mock API profile defaults.
+func fillAPI(c *mockapi.Config) {
+	if c.Idempotency == "" {
+		c.Idempotency = defaultIdempotency
+	}
+}
+
+// fillBackoff fills each unset backoff field.
+func fillBackoff(b *strategies.Backoff) {
+	if b.Initial == 0 {
+		b.Initial = defaultBackoffInitial
+	}
+	if b.Max == 0 {
+		b.Max = max(defaultBackoffMax, b.Initial)
+	}
+	if b.Multiplier == 0 {
+		b.Multiplier = defaultBackoffFactor
+	}
+	if b.Jitter == "" {
+		b.Jitter = defaultJitter
+	}
+}

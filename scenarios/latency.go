@@ -1,0 +1,148 @@
+package scenarios
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fanbench/fanbench/mockapi"
+)
+
+// Latency distributions (mockapi.Latency.Dist).
+const (
+	DistFixed       = "fixed"
+	DistUniform     = "uniform"
+	DistNormal      = "normal"
+	DistLognormal   = "lognormal"
+	DistExponential = "exponential"
+	DistPareto      = "pareto"
+	DistMixture     = "mixture"
+)
+
+// distNames lists the distributions, for messages.
+func distNames() []string {
+	return []string{DistFixed, DistUniform, DistNormal, DistLognormal, DistExponential, DistPareto, DistMixture}
+}
+
+// distFields lists the fields a distribution takes besides dist and max.
+func distFields(dist string) []string {
+	switch dist {
+	case DistFixed:
+		return []string{"value"}
+	case DistUniform:
+		return []string{"min"}
+	case DistNormal:
+		return []string{"mean", "stddev"}
+	case DistLognormal:
+		return []string{"median", "p99", "sigma"}
+	case DistExponential:
+		return []string{"mean"}
+	case DistPareto:
+		return []string{"scale", "alpha"}
+	case DistMixture:
+		return []string{"parts"}
+	}
+	return nil
+}
+
+// latencySet lists the fields of l other than dist that are set, in
+// schema order.
+func latencySet(l *mockapi.Latency) []string {
+	var set []string
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{
+		{"value", l.Value != 0}, {"min", l.Min != 0}, {"max", l.Max != 0},
+		{"mean", l.Mean != 0}, {"stddev", l.Stddev != 0}, {"median", l.Median != 0},
+		{"p99", l.P99 != 0}, {"sigma", l.Sigma != 0}, {"scale", l.Scale != 0},
+		{"alpha", l.Alpha != 0}, {"parts", len(l.Parts) > 0},
+	} {
+		if f.on {
+			set = append(set, f.name)
+		}
+	}
+	return set
+}
+
+// validateLatency checks a latency distribution found at path: a known
+// dist, the fields it needs and no others, and values that make sense.
+func validateLatency(l *mockapi.Latency, path string, add reportFunc) {
+	at := func(field string) string { return joinPath(path, field) }
+	set := latencySet(l)
+	if l.Dist == "" {
+		if len(set) > 0 {
+			add(at(set[0]), "set without a dist; want dist: one of %s (omit latency for no delay)", strings.Join(distNames(), ", "))
+		}
+		return
+	}
+	if !slices.Contains(distNames(), l.Dist) {
+		checkOneOf(add, at("dist"), "distribution", l.Dist, distNames()...)
+		return
+	}
+	takes := append(distFields(l.Dist), "max")
+	for _, f := range set {
+		if !slices.Contains(takes, f) {
+			add(at(f), "%s takes %s, not %s", l.Dist, strings.Join(takes, ", "), f)
+		}
+	}
+
+	positive := func(field string, d time.Duration) {
+		if d <= 0 {
+			add(at(field), "%s needs %s above 0, such as 40ms", l.Dist, field)
+		}
+	}
+	checkDuration(add, at("max"), l.Max.D(), "a cap above 0, or no max")
+	switch l.Dist {
+	case DistFixed:
+		positive("value", l.Value.D())
+	case DistUniform:
+		checkDuration(add, at("min"), l.Min.D(), "a lower bound of 0 or more")
+		if l.Max <= l.Min {
+			add(at("max"), "uniform draws between min and max; want max above min (%s)", l.Min.D())
+		}
+	case DistNormal:
+		positive("mean", l.Mean.D())
+		positive("stddev", l.Stddev.D())
+	case DistLognormal:
+		positive("median", l.Median.D())
+		switch {
+		case l.P99 == 0 && l.Sigma == 0:
+			add(at("p99"), "lognormal needs p99 (or sigma) besides median, such as p99: 120ms")
+		case l.P99 != 0 && l.Sigma != 0:
+			add(at("sigma"), "give p99 or sigma, not both")
+		case l.P99 != 0 && l.P99 < l.Median:
+			add(at("p99"), "%s is below median (%s); want p99 of at least the median", l.P99.D(), l.Median.D())
+		case l.Sigma != 0 && !(l.Sigma > 0):
+			add(at("sigma"), "%s is not above 0; want the spread of log(latency), such as 0.5", num(l.Sigma))
+		}
+	case DistExponential:
+		positive("mean", l.Mean.D())
+	case DistPareto:
+		positive("scale", l.Scale.D())
+		if !(l.Alpha > 0) {
+			add(at("alpha"), "pareto needs alpha above 0, such as 1.5 (lower is heavier-tailed)")
+		}
+	case DistMixture:
+		validateMixture(l.Parts, at("parts"), add)
+	}
+}
+
+// validateMixture checks the parts of a mixture.
+func validateMixture(parts []mockapi.LatencyPart, path string, add reportFunc) {
+	if len(parts) == 0 {
+		add(path, "a mixture needs parts, such as [{weight: 0.99, dist: fixed, value: 10ms}, {weight: 0.01, dist: fixed, value: 1s}]")
+		return
+	}
+	for i := range parts {
+		p := indexPath(path, i)
+		if !(parts[i].Weight > 0) {
+			add(joinPath(p, "weight"), "%s is not above 0; want a relative weight, such as 0.99", num(parts[i].Weight))
+		}
+		if parts[i].Dist == "" {
+			add(joinPath(p, "dist"), "each part needs a dist; want one of %s", strings.Join(distNames(), ", "))
+			continue
+		}
+		validateLatency(&parts[i].Latency, p, add)
+	}
+}
