@@ -109,6 +109,9 @@ func (d *decoder) resolve(n ast.Node, path string) (node ast.Node, anchor string
 
 // typeError records that n is not what the field wants.
 func (d *decoder) typeError(n ast.Node, path, want string) {
+	if path == "" {
+		want = "a mapping of scenario fields (name, apis, load, ...)"
+	}
 	d.r.at(nodePos(n), path, "got %s; want %s", describe(n), want)
 }
 

@@ -67,7 +67,26 @@ func latencySet(l *mockapi.Latency) []string {
 
 // validateLatency checks a latency distribution found at path: a known
 // dist, the fields it needs and no others, and values that make sense.
+// What passes is also offered to the mock's own compiler, so that a
+// scenario that parses never fails when the mock starts; the two should
+// agree, and this is where a disagreement would show.
 func validateLatency(l *mockapi.Latency, path string, add reportFunc) {
+	found := 0
+	counting := func(p, format string, args ...any) {
+		found++
+		add(p, format, args...)
+	}
+	checkLatency(l, path, counting)
+	if found > 0 {
+		return
+	}
+	if _, err := l.Sampler(); err != nil {
+		add(path, "the mock rejects this distribution: %v", err)
+	}
+}
+
+// checkLatency is validateLatency without the mock's second opinion.
+func checkLatency(l *mockapi.Latency, path string, add reportFunc) {
 	at := func(field string) string { return joinPath(path, field) }
 	set := latencySet(l)
 	if l.Dist == "" {
@@ -95,15 +114,18 @@ func validateLatency(l *mockapi.Latency, path string, add reportFunc) {
 	checkDuration(add, at("max"), l.Max.D(), "a cap above 0, or no max")
 	switch l.Dist {
 	case DistFixed:
-		positive("value", l.Value.D())
+		checkDuration(add, at("value"), l.Value.D(), "the latency of every call, such as 40ms")
 	case DistUniform:
 		checkDuration(add, at("min"), l.Min.D(), "a lower bound of 0 or more")
-		if l.Max <= l.Min {
-			add(at("max"), "uniform draws between min and max; want max above min (%s)", l.Min.D())
+		switch {
+		case l.Max == 0:
+			add(at("max"), "uniform draws between min and max; want max, such as 100ms")
+		case l.Max > 0 && l.Max < l.Min:
+			add(at("max"), "%s is below min (%s); want max of at least min", l.Max.D(), l.Min.D())
 		}
 	case DistNormal:
 		positive("mean", l.Mean.D())
-		positive("stddev", l.Stddev.D())
+		checkDuration(add, at("stddev"), l.Stddev.D(), "a spread of 0 or more, such as 10ms")
 	case DistLognormal:
 		positive("median", l.Median.D())
 		switch {
@@ -143,6 +165,6 @@ func validateMixture(parts []mockapi.LatencyPart, path string, add reportFunc) {
 			add(joinPath(p, "dist"), "each part needs a dist; want one of %s", strings.Join(distNames(), ", "))
 			continue
 		}
-		validateLatency(&parts[i].Latency, p, add)
+		checkLatency(&parts[i].Latency, p, add)
 	}
 }

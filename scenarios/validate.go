@@ -12,10 +12,13 @@ import (
 func validate(s *Scenario, r *report) {
 	add := r.addf
 	validateName(s.Name, add)
-	for _, api := range []string{APIA, APIB} {
-		p := joinPath("apis", api)
-		if !r.idx.has(p) {
-			add(p, "missing; want exactly the APIs a and b")
+	if !r.idx.present("apis") {
+		add("apis", "missing; want exactly the APIs a and b, such as {a: {latency: {dist: fixed, value: 40ms}}, b: {}}")
+	} else {
+		for _, api := range []string{APIA, APIB} {
+			if p := joinPath("apis", api); !r.idx.has(p) {
+				add(p, "missing; want exactly the APIs a and b")
+			}
 		}
 	}
 	validateAPI(&s.APIs.A, "apis.a", add)
