@@ -98,8 +98,9 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx := r.Context()
-	if !sleep(ctx, lat) {
+	if !sleep(ctx, lat) { // the client went away or the server is closing
 		a.ledger.finish(key, a.now(), 0, false, claimed)
+		abandon(w)
 		a.stats.record(0, faultNone, a.now().Sub(start))
 		return
 	}
@@ -109,6 +110,7 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 	case faultHang:
 		a.ledger.finish(key, a.now(), 0, false, claimed)
 		hang(ctx)
+		abandon(w)
 		a.stats.record(0, faultHang, a.now().Sub(start))
 		return
 	case faultSlowBody:
@@ -195,6 +197,15 @@ func plainID(id string) bool {
 		}
 	}
 	return true
+}
+
+// abandon closes the connection of an arrival that gets no answer, so that
+// net/http does not send the implicit empty 200 of a handler that returns
+// without writing.
+func abandon(w http.ResponseWriter) {
+	if conn, err := hijack(w); err == nil {
+		_ = conn.Close()
+	}
 }
 
 // sleep waits d or until ctx ends; it reports whether d elapsed.

@@ -21,14 +21,14 @@ import (
 // "Authorization: Bearer <token>" once SetAdminToken set one.
 func (a *API) routes() http.Handler {
 	r := mux.NewRouter()
-	s := r.PathPrefix("/_fanbench").Subrouter()
-	s.Handle("/config", a.handleGetConfig()).Methods(http.MethodGet)
-	s.Handle("/config", a.handlePutConfig()).Methods(http.MethodPut)
-	s.Handle("/reset", a.handleReset()).Methods(http.MethodPost)
-	s.Handle("/stats", a.handleStats()).Methods(http.MethodGet)
-	s.Handle("/ledger", a.handleLedger()).Methods(http.MethodGet)
-	s.Handle("/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})).Methods(http.MethodGet)
-	s.Handle("/healthz", a.handleHealthz()).Methods(http.MethodGet)
+	p := func(name string) string { return AdminPrefix + name }
+	r.Handle(p("config"), a.handleGetConfig()).Methods(http.MethodGet)
+	r.Handle(p("config"), a.handlePutConfig()).Methods(http.MethodPut)
+	r.Handle(p("reset"), a.handleReset()).Methods(http.MethodPost)
+	r.Handle(p("stats"), a.handleStats()).Methods(http.MethodGet)
+	r.Handle(p("ledger"), a.handleLedger()).Methods(http.MethodGet)
+	r.Handle(p("metrics"), promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})).Methods(http.MethodGet)
+	r.Handle(p("healthz"), a.handleHealthz()).Methods(http.MethodGet)
 	r.NotFoundHandler = a.handleAdminError(http.StatusNotFound, "no such admin route; see /_fanbench/{config,reset,stats,ledger,metrics,healthz}")
 	r.MethodNotAllowedHandler = a.handleAdminError(http.StatusMethodNotAllowed, "method not allowed on this admin route")
 	return a.guardAdmin(r)

@@ -89,8 +89,8 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.stop()
+	err := s.srv.Close() // closes the connections first: no handler can answer now
 	s.cancel()
-	err := s.srv.Close()
 	s.wg.Wait()
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("close mock server %s: %w", s.url, err)

@@ -1,0 +1,82 @@
+package mockapi
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestCloseEndsHungRequests: Close returns while requests hang, sleep or
+// dribble, their clients see an error, and no goroutine is left behind.
+func TestCloseEndsHungRequests(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"hang", Config{Faults: []Fault{{Kind: FaultHang, Rate: 1}}}},
+		{"long latency", Config{Latency: Latency{Dist: "fixed", Value: D(time.Hour)}}},
+		{"slow_body", Config{Faults: []Fault{{Kind: FaultSlowBody, Rate: 1, Duration: D(time.Hour)}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAPI(t, "a", tt.cfg)
+			s, err := Serve(context.Background(), a, "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := &http.Transport{DisableKeepAlives: true}
+			defer tr.CloseIdleConnections()
+			c := &http.Client{Transport: tr}
+			errc := make(chan error, 3)
+			for range 3 {
+				go func() { errc <- send(c, s.URL(), "", "").err }()
+			}
+			waitFor(t, "three requests in flight", func() bool { return a.stats.inFlight.Load() == 3 })
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			for range 3 {
+				if err := <-errc; err == nil {
+					t.Error("a client got a complete answer; want an error once the server closed")
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatalf("second Close: %v", err)
+			}
+		})
+	}
+}
+
+func TestServeStopsWithContext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	a := newAPI(t, "a", Config{})
+	s, err := Serve(ctx, a, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, 5*time.Second)
+	if r := send(c, s.URL()+"/_fanbench/healthz", "", ""); r.status != 405 {
+		// healthz is GET-only; a POST proves the admin API is reachable.
+		t.Fatalf("POST healthz = %d %v; want 405", r.status, r.err)
+	}
+	cancel()
+	waitFor(t, "the listener to close", func() bool {
+		_, err := c.Get(s.URL() + "/_fanbench/healthz")
+		return err != nil
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeBadAddr(t *testing.T) {
+	a := newAPI(t, "a", Config{})
+	if _, err := Serve(context.Background(), a, "127.0.0.1:notaport"); err == nil {
+		t.Fatal("Serve on a bad address: no error")
+	}
+}
