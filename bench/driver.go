@@ -49,6 +49,8 @@ type driverConfig struct {
 	timeout     time.Duration // per user request
 	ids         idSpace
 	do          Doer
+	// onStart, when set, is called with the time the schedule starts.
+	onStart func(began time.Time)
 }
 
 // drive is the outcome of one load: the recorder plus what the driver itself saw.
@@ -82,6 +84,9 @@ func (c driverConfig) run(ctx context.Context) *drive {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	d.began = time.Now()
+	if c.onStart != nil {
+		c.onStart(d.began)
+	}
 	var cpuStart time.Duration
 	cpuStarted := false
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 
@@ -44,7 +45,8 @@ throughput and what was delivered, lost or applied twice.`),
 		newVersionCmd(e),
 	)
 	err := root.ExecuteContext(ctx)
-	if err != nil && isCobraUsage(err) {
+	var ee *exitError
+	if err != nil && !errors.As(err, &ee) && isCobraUsage(err) {
 		return usageError("%v\nsee 'fanbench --help'", err)
 	}
 	return err

@@ -115,7 +115,7 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 }
 
 func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
-	sc, err := scenarios.Load(f.scenario)
+	sc, err := scenarios.Open(f.scenario)
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("--scenario: %w", err))
 	}

@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fanbench/fanbench/reports"
+	"github.com/fanbench/fanbench/strategies"
+)
+
+// BenchmarkSend measures one dual send per op, user → front → strategy →
+// both mock APIs, against zero-latency in-process mocks: the cost of the
+// machinery itself. Compare runs with benchstat.
+func BenchmarkSend(b *testing.B) {
+	for _, name := range []string{strategies.NameSequential, strategies.NameErrgroup} {
+		b.Run(name, func(b *testing.B) {
+			sc := fixedScenario(0, 0, 100, time.Second, name)
+			r, err := setUp(b.Context(), sc, sc.Strategies[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.close()
+			client := strategies.NewClient(64)
+			defer client.CloseIdleConnections()
+			do := HTTPDoer(client, r.url)
+			ids := newIDSpace(1)
+			b.ReportAllocs()
+			start := time.Now()
+			var seq uint64
+			for b.Loop() {
+				id := ids.id(seq)
+				status, err := do(context.Background(), id, ids.body(id, seq))
+				if err != nil || status != http.StatusOK {
+					b.Fatalf("send %d: status %d, err %v", seq, status, err)
+				}
+				seq++
+			}
+			b.ReportMetric(float64(seq)/time.Since(start).Seconds(), "sends/s")
+		})
+	}
+}
+
+// BenchmarkRecorder compares the two ways of recording samples without a
+// lock in every sender: one recorder goroutine fed by a channel (what the
+// driver does) against a mutex-guarded histogram shared by the senders.
+func BenchmarkRecorder(b *testing.B) {
+	b.Run("channel", func(b *testing.B) {
+		rec := newRecorder(0, time.Second, 0)
+		ch := make(chan sample, 4096)
+		done := make(chan struct{})
+		go func() { defer close(done); rec.run(ch) }()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var i uint64
+			for pb.Next() {
+				i++
+				ch <- sample{seq: i, due: time.Duration(i) * time.Microsecond, sent: time.Duration(i) * time.Microsecond,
+					done: time.Duration(i)*time.Microsecond + 20*time.Millisecond, status: 200}
+			}
+		})
+		close(ch)
+		<-done
+	})
+	b.Run("mutex", func(b *testing.B) {
+		var mu sync.Mutex
+		h1, h2 := reports.NewHistogram(), reports.NewHistogram()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				mu.Lock()
+				reports.RecordUs(h1, 20000)
+				reports.RecordUs(h2, 20000)
+				mu.Unlock()
+			}
+		})
+	})
+}

@@ -1,0 +1,295 @@
+// Package bench is the engine: it runs a scenario — mock APIs, a front per
+// strategy, the load driver, drain and reconciliation — and returns the
+// results. It also holds the Go benchmarks CI compares with benchstat.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/reports"
+	"github.com/fanbench/fanbench/scenarios"
+	"github.com/fanbench/fanbench/strategies"
+)
+
+// ErrInterrupted is returned (wrapped) with partial results when ctx ended
+// before the run did.
+var ErrInterrupted = errors.New("bench: run interrupted")
+
+// Options tune a run beyond what its scenario says. The zero value is fine.
+type Options struct {
+	// Logf, when set, receives one line per step of the run (strategy
+	// started, drained, ...).
+	Logf func(format string, args ...any)
+}
+
+// Run runs every strategy of sc one after another against fresh mock APIs,
+// with the same seed and timeline, and returns their results. When ctx ends
+// early, Run returns what was measured so far with Partial set, and an
+// error wrapping ErrInterrupted. Failed downstream calls are data in the
+// results; an error means the run itself could not be carried out.
+func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*reports.Results, error) {
+	pacer, err := pacerFor(sc.Load)
+	if err != nil {
+		return nil, err
+	}
+	res := &reports.Results{
+		Schema:      reports.Schema,
+		Scenario:    sc.Name,
+		Description: sc.Description,
+		Seed:        sc.Seed,
+		StartedAt:   time.Now().UTC().Truncate(time.Second),
+		Machine: reports.Machine{
+			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		},
+		Load: reports.LoadInfo{
+			Profile: sc.Load.Profile, Rate: sc.Load.Rate,
+			DurationS: sc.Load.Duration.Seconds(), WarmupS: sc.Load.Warmup.Seconds(),
+			MaxInFlight: sc.Load.MaxInFlight, TimeoutS: sc.Load.Timeout.Seconds(),
+		},
+		Strategies: []reports.StrategyResult{},
+		SLO:        []reports.SLOCheck{},
+	}
+	for _, spec := range sc.Strategies {
+		if ctx.Err() != nil {
+			break
+		}
+		logf(opt, "%s: %s for %v after %v warm-up", spec.Name, describeLoad(sc.Load), sc.Load.Duration, sc.Load.Warmup)
+		sr, marks, interrupted, err := runStrategy(ctx, sc, spec, pacer, opt)
+		if err != nil {
+			return nil, fmt.Errorf("strategy %s: %w", spec.Name, err)
+		}
+		res.Strategies = append(res.Strategies, sr)
+		res.Phases = append(res.Phases, marks...)
+		if interrupted {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		res.Partial = true
+		return res, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	}
+	return res, nil
+}
+
+// rig is everything one strategy's run needs running.
+type rig struct {
+	apis    [2]*mockapi.API
+	servers [2]*mockapi.Server
+	stats   [2]*strategies.LegStats
+	client  *http.Client
+	strat   strategies.Strategy
+	front   *http.Server
+	url     string
+	closers []func() error
+}
+
+func (r *rig) close() error {
+	var errs []error
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		errs = append(errs, r.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// setUp starts fresh mock APIs, the strategy and its front.
+func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec) (_ *rig, err error) {
+	r := &rig{}
+	defer func() {
+		if err != nil {
+			_ = r.close()
+		}
+	}()
+	for i, name := range [2]string{"a", "b"} {
+		cfg := sc.APIs.A
+		if i == 1 {
+			cfg = sc.APIs.B
+		}
+		api, err := mockapi.New(name, cfg, sc.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("apis.%s: %w", name, err)
+		}
+		srv, err := mockapi.Serve(ctx, api, "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("start mock API %q: %w", name, err)
+		}
+		r.apis[i], r.servers[i], r.stats[i] = api, srv, new(strategies.LegStats)
+		r.closers = append(r.closers, srv.Close)
+	}
+	policy := sc.Policy
+	if spec.Policy != nil {
+		policy = *spec.Policy
+	}
+	r.client = strategies.NewClient(min(max(sc.Load.MaxInFlight, 64), 2048))
+	r.closers = append(r.closers, func() error { r.client.CloseIdleConnections(); return nil })
+	legA := strategies.NewLeg("a", r.servers[0].URL()+"/send", r.client, policy, r.stats[0])
+	legB := strategies.NewLeg("b", r.servers[1].URL()+"/send", r.client, policy, r.stats[1])
+
+	var handler http.Handler
+	switch spec.Name {
+	case strategies.NameSequential:
+		r.strat = strategies.NewSequential(legA, legB)
+	case strategies.NameErrgroup:
+		r.strat = strategies.NewErrgroup(legA, legB, spec.CancelOnError)
+	default:
+		return nil, fmt.Errorf("strategy %q is not available in this build; available: sequential, errgroup", spec.Name)
+	}
+	if c, ok := r.strat.(strategies.Closer); ok {
+		r.closers = append(r.closers, c.Close)
+	}
+	if handler == nil {
+		handler = strategies.NewFront(r.strat)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for the front: %w", err)
+	}
+	r.front = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = r.front.Serve(ln) }()
+	r.closers = append(r.closers, func() error {
+		err := r.front.Close()
+		<-served
+		return err
+	})
+	r.url = "http://" + ln.Addr().String() + "/send"
+	return r, nil
+}
+
+func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, pacer vegeta.Pacer, opt Options) (sr reports.StrategyResult, marks []reports.PhaseMark, interrupted bool, err error) {
+	r, err := setUp(ctx, sc, spec)
+	if err != nil {
+		return sr, nil, false, err
+	}
+	defer func() {
+		if cerr := r.close(); cerr != nil && err == nil {
+			err = fmt.Errorf("shut down: %w", cerr)
+		}
+	}()
+
+	driverClient := strategies.NewClient(min(sc.Load.MaxInFlight, 4096))
+	defer driverClient.CloseIdleConnections()
+	ids := newIDSpace(sc.Seed)
+	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name)
+	cfg := driverConfig{
+		pacer:       pacer,
+		warmup:      sc.Load.Warmup,
+		duration:    sc.Load.Duration,
+		maxInFlight: sc.Load.MaxInFlight,
+		timeout:     sc.Load.Timeout,
+		ids:         ids,
+		do:          HTTPDoer(driverClient, r.url),
+		onStart:     func(began time.Time) { tl.start(ctx, began.Add(sc.Load.Warmup)) },
+	}
+	d := cfg.run(ctx)
+	marks = tl.stop()
+
+	if dr, ok := r.strat.(strategies.Drainer); ok {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sc.DrainTimeout)
+		if ctx.Err() != nil { // interrupted: drain briefly
+			cancel()
+			dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		}
+		if err := dr.Drain(dctx); err != nil {
+			logf(opt, "%s: drain ended before everything was delivered: %v", spec.Name, err)
+		}
+		cancel()
+	}
+
+	rec := reconcile(d, pacer, ids, r.apis[0].Ledger(), r.apis[1].Ledger())
+	idealH, err := ideal(sc.APIs.A.Latency, sc.APIs.B.Latency, r.strat.Combine(), sc.Seed)
+	if err != nil {
+		return sr, nil, false, err
+	}
+	sr = summarize(spec.Name, sc, pacer, d, rec, r)
+	sr.IdealMs = reports.PercentilesOf(idealH)
+	if r.strat.Combine() != strategies.CombineNone {
+		sr.OverheadMs = sr.LatencyMs.Corrected.Sub(sr.IdealMs)
+	}
+	if sr.Histograms.Ideal, err = reports.EncodeHistogram(idealH); err != nil {
+		return sr, nil, false, err
+	}
+	logf(opt, "%s: %d sends, %d lost, drained", spec.Name, sr.Requests, sr.Lost)
+	return sr, marks, d.interrupted, nil
+}
+
+// summarize turns a drive and its reconciliation into a strategy's result.
+func summarize(name string, sc *scenarios.Scenario, pacer vegeta.Pacer, d *drive, rec reconciliation, r *rig) reports.StrategyResult {
+	sr := reports.StrategyResult{Name: name, Requests: d.rec.requests}
+	scheduled := scheduledIn(pacer, sc.Load.Warmup, sc.Load.Warmup+sc.Load.Duration)
+	if sc.Load.Duration > 0 {
+		sr.RateRequested = round3(float64(scheduled) / sc.Load.Duration.Seconds())
+	}
+	if window := d.rec.lastSent - sc.Load.Warmup; window > 0 && d.rec.requests > 0 {
+		sr.RateAchieved = round3(float64(d.rec.requests) / max(window, sc.Load.Duration).Seconds())
+		if d.interrupted {
+			sr.RateAchieved = round3(float64(d.rec.requests) / window.Seconds())
+		}
+	}
+	if d.rec.requests > 0 {
+		sr.SuccessRatio = float64(d.rec.ok) / float64(d.rec.requests)
+		sr.CPUUsPerSend = round3(float64(d.cpu.Microseconds()) / float64(d.rec.requests))
+	}
+	sr.Saturation = reports.Saturation{
+		InFlightCapHits: d.capHits,
+		MaxLagMs:        round3(float64(d.maxLag.Microseconds()) / 1000),
+		PeakInFlight:    d.peakInFlight,
+	}
+	sr.DriverSaturated = d.capHits > 0 || (!d.interrupted && sr.RateAchieved < 0.99*sr.RateRequested)
+	sr.LatencyMs.Corrected = reports.PercentilesOf(d.rec.corrected)
+	sr.LatencyMs.Uncorrected = reports.PercentilesOf(d.rec.uncorrected)
+	sr.DeliveryMs = reports.Delivery{
+		A: reports.PercentilesOf(rec.a), B: reports.PercentilesOf(rec.b), Both: reports.PercentilesOf(rec.both),
+	}
+	sr.Outcomes = rec.outcomes
+	sr.Lost = rec.lost
+	sr.DuplicateDeliveries = rec.dupDeliver
+	sr.DuplicateEffects = rec.dupEffects
+	// Calls and retries are what reached the APIs for measured sends (their
+	// ledgers), so warm-up traffic and attempts that never left are not counted.
+	sr.Calls = rec.calls
+	sr.Retries = rec.retries
+	sr.BreakerOpens = reports.AB{A: r.stats[0].BreakerOpens.Load(), B: r.stats[1].BreakerOpens.Load()}
+	sr.StatusCodes = d.rec.statusCodes()
+	if len(d.rec.errs) > 0 {
+		sr.Errors = d.rec.errs
+	}
+	w := reports.PercentilesOf(d.rec.warm)
+	sr.Warmup = reports.WarmupResult{Requests: d.rec.warmN, P50Ms: w.P50, P99Ms: w.P99}
+	sr.Series = d.rec.series.points
+	sr.Histograms.Corrected, _ = reports.EncodeHistogram(d.rec.corrected)
+	sr.Histograms.Uncorrected, _ = reports.EncodeHistogram(d.rec.uncorrected)
+	sr.Histograms.DeliveryBoth, _ = reports.EncodeHistogram(rec.both)
+	return sr
+}
+
+// scheduledIn counts the hits p intends in (from, to].
+func scheduledIn(p vegeta.Pacer, from, to time.Duration) int64 {
+	s := schedule{p: p}
+	var n int64
+	for {
+		due, ok := s.next(to)
+		if !ok {
+			return n
+		}
+		if due > from || from == 0 {
+			n++
+		}
+	}
+}
+
+func logf(opt Options, format string, args ...any) {
+	if opt.Logf != nil {
+		opt.Logf(format, args...)
+	}
+}
+
+func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }

@@ -1,0 +1,91 @@
+package bench
+
+import (
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/reports"
+)
+
+// reconciliation is every measured send checked against both ledgers.
+type reconciliation struct {
+	outcomes    reports.Outcomes
+	lost        int64
+	dupDeliver  reports.AB
+	dupEffects  reports.AB
+	calls       reports.AB              // arrivals of measured ids at each API
+	retries     reports.AB              // arrivals beyond the first of each id
+	a, b, both  *hdrhistogram.Histogram // delivery latency, µs
+	undelivered []string                // a few lost ids, for the report
+}
+
+// reconcile walks the measured sends of d in order, recovering each one's
+// intended time from the pacer, and looks its id up in the ledgers of API a
+// and API b: the ledgers are the ground truth of what was delivered.
+func reconcile(d *drive, p vegeta.Pacer, ids idSpace, la, lb *mockapi.Ledger) reconciliation {
+	r := reconciliation{a: reports.NewHistogram(), b: reports.NewHistogram(), both: reports.NewHistogram()}
+	s := schedule{p: p}
+	for seq := uint64(0); seq < d.sent; seq++ {
+		due, ok := s.next(1<<62 - 1)
+		if !ok {
+			break
+		}
+		if seq < d.firstMeasured {
+			continue
+		}
+		id := ids.id(seq)
+		intended := d.began.Add(due)
+		ea, okA := la.Lookup(id)
+		eb, okB := lb.Lookup(id)
+		gotA := okA && ea.Effects > 0
+		gotB := okB && eb.Effects > 0
+		switch {
+		case gotA && gotB:
+			r.outcomes.Both++
+		case gotA:
+			r.outcomes.AOnly++
+		case gotB:
+			r.outcomes.BOnly++
+		default:
+			r.outcomes.None++
+		}
+		if d.rec.acked.has(seq-d.firstMeasured) && !(gotA && gotB) {
+			r.lost++
+			if len(r.undelivered) < 10 {
+				r.undelivered = append(r.undelivered, id)
+			}
+		}
+		r.calls.A += int64(ea.Arrivals)
+		r.calls.B += int64(eb.Arrivals)
+		if ea.Arrivals > 1 {
+			r.dupDeliver.A++
+			r.retries.A += int64(ea.Arrivals - 1)
+		}
+		if eb.Arrivals > 1 {
+			r.dupDeliver.B++
+			r.retries.B += int64(eb.Arrivals - 1)
+		}
+		if ea.Effects > 1 {
+			r.dupEffects.A++
+		}
+		if eb.Effects > 1 {
+			r.dupEffects.B++
+		}
+		var la, lb time.Duration
+		if gotA {
+			la = ea.FirstSuccess.Sub(intended)
+			reports.RecordUs(r.a, la.Microseconds())
+		}
+		if gotB {
+			lb = eb.FirstSuccess.Sub(intended)
+			reports.RecordUs(r.b, lb.Microseconds())
+		}
+		if gotA && gotB {
+			reports.RecordUs(r.both, max(la, lb).Microseconds())
+		}
+	}
+	return r
+}
