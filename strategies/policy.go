@@ -39,6 +39,38 @@ type Backoff struct {
 	Jitter string `json:"jitter,omitempty" yaml:"jitter,omitempty"`
 }
 
+// Jitter modes (Backoff.Jitter).
+const (
+	JitterFull  = "full"  // uniform in [0, d]
+	JitterEqual = "equal" // d/2 + uniform in [0, d/2]
+	JitterNone  = "none"  // exactly d
+)
+
+// Backoff defaults, filled by Normalize.
+const (
+	DefaultBackoffInitial    = 50 * time.Millisecond
+	DefaultBackoffMax        = 2 * time.Second
+	DefaultBackoffMultiplier = 2
+)
+
+// Normalize returns b with its zero fields set to the defaults: Initial
+// 50ms, Max 2s (or Initial, if larger), Multiplier 2, Jitter full.
+func (b Backoff) Normalize() Backoff {
+	if b.Initial <= 0 {
+		b.Initial = DefaultBackoffInitial
+	}
+	if b.Max <= 0 {
+		b.Max = max(DefaultBackoffMax, b.Initial)
+	}
+	if b.Multiplier <= 0 {
+		b.Multiplier = DefaultBackoffMultiplier
+	}
+	if b.Jitter == "" {
+		b.Jitter = JitterFull
+	}
+	return b
+}
+
 // Breaker opens after Failures consecutive failures and stays open for OpenFor.
 type Breaker struct {
 	Failures int           `json:"failures" yaml:"failures"`

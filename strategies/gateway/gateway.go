@@ -1,0 +1,131 @@
+// Package gateway is fanbench's fan-out API gateway: one endpoint that
+// forwards each request to API a and API b concurrently, with the run's
+// resilience policy on each leg. The client talks to the gateway only, as
+// with KrakenD or Envoy in front of two services.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/fanbench/fanbench/strategies"
+)
+
+// Wait modes (Options.Wait).
+const (
+	// WaitAll answers after both legs: 200 when both succeeded, else 502
+	// naming the failed legs, with X-Fanbench-Completed: true|false.
+	WaitAll = "all"
+	// WaitNone answers 202 at once and delivers in the background with
+	// bounded concurrency; what it fails to deliver shows up as lost.
+	WaitNone = "none"
+)
+
+// ErrClosed is returned by Drain after Close.
+var ErrClosed = errors.New("gateway: closed")
+
+// Options configure a Gateway. The zero value waits for both legs.
+type Options struct {
+	// Wait is WaitAll (default) or WaitNone.
+	Wait string
+	// MaxBackground caps deliveries in flight in WaitNone mode (default
+	// 1024). When it is reached, new requests wait for a slot as long as
+	// their own context allows, then get 503: the gateway never accepts
+	// what it cannot deliver.
+	MaxBackground int
+}
+
+// Gateway fans each request out to both APIs. It is a strategies.Strategy,
+// so it serves through strategies.NewFront like every other strategy.
+type Gateway struct {
+	a, b *strategies.Leg
+	wait string
+	both *strategies.Errgroup
+
+	slots  chan struct{}
+	ctx    context.Context // background deliveries; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+var (
+	_ strategies.Strategy = (*Gateway)(nil)
+	_ strategies.Drainer  = (*Gateway)(nil)
+	_ strategies.Closer   = (*Gateway)(nil)
+)
+
+// New returns a gateway over legs a and b.
+func New(a, b *strategies.Leg, opt Options) (*Gateway, error) {
+	switch opt.Wait {
+	case "":
+		opt.Wait = WaitAll
+	case WaitAll, WaitNone:
+	default:
+		return nil, fmt.Errorf("gateway: wait %q; want %q or %q", opt.Wait, WaitAll, WaitNone)
+	}
+	if opt.MaxBackground <= 0 {
+		opt.MaxBackground = 1024
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Gateway{
+		a: a, b: b, wait: opt.Wait,
+		both:   strategies.NewErrgroup(a, b, false),
+		slots:  make(chan struct{}, opt.MaxBackground),
+		ctx:    ctx,
+		cancel: cancel,
+	}, nil
+}
+
+// Name implements strategies.Strategy.
+func (*Gateway) Name() string { return strategies.NameGateway }
+
+// Combine implements strategies.Strategy.
+func (g *Gateway) Combine() strategies.Combine {
+	if g.wait == WaitNone {
+		return strategies.CombineNone
+	}
+	return strategies.CombineMax
+}
+
+// Send implements strategies.Strategy.
+func (g *Gateway) Send(ctx context.Context, s strategies.Send) strategies.Reply {
+	if g.wait == WaitAll {
+		return g.both.Send(ctx, s)
+	}
+	select {
+	case g.slots <- struct{}{}:
+	case <-ctx.Done():
+		return strategies.Reply{Status: http.StatusServiceUnavailable}
+	case <-g.ctx.Done():
+		return strategies.Reply{Status: http.StatusServiceUnavailable}
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer func() { <-g.slots }()
+		g.both.Send(g.ctx, s)
+	}()
+	return strategies.Reply{Status: http.StatusAccepted}
+}
+
+// Drain implements strategies.Drainer: it waits for background deliveries.
+func (g *Gateway) Drain(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("gateway: %d deliveries still in flight: %w", len(g.slots), ctx.Err())
+	}
+}
+
+// Close cancels background deliveries and waits for them to stop.
+func (g *Gateway) Close() error {
+	g.cancel()
+	g.wg.Wait()
+	return nil
+}
