@@ -176,4 +176,6 @@ type PhaseMark struct {
 	AtS      float64 `json:"at_s"` // from the start of measurement
 	API      string  `json:"api"`
 	Action   string  `json:"action"` // "set" or "reset"
+	// Error is set when the mock API refused the change.
+	Error string `json:"error,omitempty"`
 }

@@ -1,0 +1,119 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// TextOptions tune the text report.
+type TextOptions struct {
+	// Color marks warnings and losses with ANSI colours; without it they
+	// carry a plain "!!" marker.
+	Color bool
+}
+
+// WriteText writes the comparison table people read in a terminal: one row
+// per strategy with the user's latency next to the ideal, then deliveries,
+// then warnings about anything that makes a figure untrustworthy.
+func WriteText(w io.Writer, r *Results, opt TextOptions) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario %s · seed %d · %s", r.Scenario, r.Seed, describeLoadInfo(r.Load))
+	fmt.Fprintf(&b, " · %d CPUs, %s\n", r.Machine.CPUs, r.Machine.GoVersion)
+	if r.Description != "" {
+		fmt.Fprintf(&b, "%s\n", strings.TrimSpace(r.Description))
+	}
+	if r.Partial {
+		b.WriteString(warn(opt, "PARTIAL: the run was interrupted; figures cover only what was measured") + "\n")
+	}
+	b.WriteString("\nuser latency (ms, from the intended send time; ideal = zero-overhead strategy over the mocks' distributions)\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "strategy\trequests\trate/s\tsuccess\tp50\tp90\tp99\tp99.9\tmax\tideal p50\tideal p99\tovh p50\tovh p99\t")
+	for _, s := range r.Strategies {
+		c := s.LatencyMs.Corrected
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			s.Name, s.Requests, s.RateAchieved, 100*s.SuccessRatio,
+			ms(c.P50), ms(c.P90), ms(c.P99), ms(c.P999), ms(c.Max),
+			ms(s.IdealMs.P50), ms(s.IdealMs.P99), signed(s.OverheadMs.P50), signed(s.OverheadMs.P99))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	b.WriteString("\ndelivery (ledgers of API a and b; delivery latency = intended send → arrival, ms)\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "strategy\tboth\ta only\tb only\tnone\tlost\tdup eff a/b\tcalls a/b\tretries a/b\tcalls/send\tdeliv p50\tdeliv p99\t")
+	for _, s := range r.Strategies {
+		lost := fmt.Sprint(s.Lost)
+		if s.Lost > 0 {
+			lost = warn(opt, lost)
+		}
+		amp := 0.0
+		if s.Requests > 0 {
+			amp = float64(s.Calls.A+s.Calls.B) / float64(s.Requests)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%d/%d\t%d/%d\t%d/%d\t%.2f\t%s\t%s\t\n",
+			s.Name, s.Outcomes.Both, s.Outcomes.AOnly, s.Outcomes.BOnly, s.Outcomes.None, lost,
+			s.DuplicateEffects.A, s.DuplicateEffects.B, s.Calls.A, s.Calls.B, s.Retries.A, s.Retries.B,
+			amp, ms(s.DeliveryMs.Both.P50), ms(s.DeliveryMs.Both.P99))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	var notes []string
+	for _, s := range r.Strategies {
+		if s.DriverSaturated {
+			notes = append(notes, warn(opt, fmt.Sprintf(
+				"%s: the driver could not keep the schedule (requested %.1f/s, achieved %.1f/s, in-flight cap hit %d times, worst lag %.1fms); latency is corrected from intended times, but the offered load was lower than asked",
+				s.Name, s.RateRequested, s.RateAchieved, s.Saturation.InFlightCapHits, s.Saturation.MaxLagMs)))
+		}
+		if s.Lost > 0 {
+			notes = append(notes, warn(opt, fmt.Sprintf(
+				"%s: LOST %d sends: the user was told they succeeded, but they did not reach both APIs", s.Name, s.Lost)))
+		}
+		if n := s.StatusCodes["0"]; n > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d user requests got no answer %v", s.Name, n, s.Errors))
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
+	}
+	if len(r.SLO) > 0 {
+		b.WriteString("\nSLO\n")
+		for _, c := range r.SLO {
+			verdict := "pass"
+			if !c.Pass {
+				verdict = warn(opt, "FAIL")
+			}
+			detail := fmt.Sprintf("value %g", c.Value)
+			if c.Error != "" {
+				detail = c.Error
+			}
+			fmt.Fprintf(&b, "  %-4s  %s  (%s)\n", verdict, c.Expr, detail)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// warn marks s as a warning: red with colour, "!!" without.
+func warn(opt TextOptions, s string) string {
+	if opt.Color {
+		return "\x1b[31m" + s + "\x1b[0m"
+	}
+	return "!! " + s
+}
+
+func ms(v float64) string { return fmt.Sprintf("%.1f", v) }
+
+func signed(v float64) string { return fmt.Sprintf("%+.1f", v) }
+
+func describeLoadInfo(l LoadInfo) string {
+	p := l.Profile
+	if p == "" {
+		p = "constant"
+	}
+	return fmt.Sprintf("%s %g/s for %gs (warm-up %gs, max in flight %d)", p, l.Rate, l.DurationS, l.WarmupS, l.MaxInFlight)
+}
