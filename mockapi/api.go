@@ -37,6 +37,8 @@ type API struct {
 
 	// successPrefix is `{"api":"<name>","id":"`: the fixed start of a 200 body.
 	successPrefix string
+	// jsonContentType is the Content-Type value of a 200, shared read-only.
+	jsonContentType []string
 }
 
 // answers are the fixed error answers of one API, prepared once.
@@ -56,11 +58,12 @@ func New(name string, cfg Config, seed int64) (*API, error) {
 		return nil, err
 	}
 	a := &API{
-		name:          name,
-		now:           time.Now,
-		draws:         newDrawPool(seed, name),
-		genSalt:       mix64(uint64(seed) ^ fnv64("generated:"+name)),
-		successPrefix: `{"api":"` + name + `","id":"`,
+		name:            name,
+		now:             time.Now,
+		draws:           newDrawPool(seed, name),
+		genSalt:         mix64(uint64(seed) ^ fnv64("generated:"+name)),
+		successPrefix:   `{"api":"` + name + `","id":"`,
+		jsonContentType: []string{"application/json"},
 	}
 	now := a.now()
 	p, err := compile(name, cfg.clone(), now)

@@ -9,12 +9,12 @@ import (
 // Ledger is the ground truth of what reached one mock API, keyed by
 // Idempotency-Key. It is safe for concurrent use.
 //
-// Layout: ledgerShards mutex-guarded maps from a uint64 key (a driver id's
-// own 64 bits, or the FNV-1a hash of any other key) to a 16-byte slot: two
-// uint32 microsecond offsets from the ledger's epoch, two uint16 counters and
-// one packed uint32 (last status, in-flight bit, body fingerprint). The
-// measured cost is in BenchmarkLedgerBytesPerID; a Go map of such slots costs
-// about 25 bytes per slot, divided by how full the map's tables are.
+// Layout: ledgerShards mutex-guarded hash tables (idTable) from a uint64 key
+// (a driver id's own 64 bits, or the FNV-1a hash of any other key) to a
+// 16-byte slot: two uint32 microsecond offsets from the ledger's epoch, two
+// uint16 counters and one packed uint32 (last status, in-flight bit, body
+// fingerprint). With the 8-byte key that is 24 bytes per table position;
+// BenchmarkLedgerBytesPerID measures about 31 bytes per id.
 //
 // Limits that follow from the layout: times are kept to the microsecond and
 // clamp at about 71 minutes after the epoch (New or Reset); counters saturate
@@ -28,8 +28,8 @@ const ledgerShards = 64
 type ledgerShard struct {
 	mu    sync.Mutex
 	epoch time.Time
-	m     map[uint64]slot
-	_     [64 - 8 - 24 - 8]byte // keep shards on separate cache lines
+	t     idTable
+	_     [64]byte // keep neighbouring shards' locks off this cache line
 }
 
 // slot is one id's record. first and success are microseconds since the
@@ -94,14 +94,19 @@ func newLedger(now time.Time) *Ledger {
 	l := &Ledger{}
 	for i := range l.shards {
 		l.shards[i].epoch = now
-		l.shards[i].m = make(map[uint64]slot)
+		l.shards[i].t = newShardTable(i)
 	}
 	return l
 }
 
-func (l *Ledger) shard(key uint64) *ledgerShard {
-	// Driver ids may be sequential: mix before taking the top bits.
-	return &l.shards[(key*0x9e3779b97f4a7c15)>>58]
+// newShardTable staggers the shards' initial capacities (see idTable).
+func newShardTable(i int) idTable { return newIDTable(float64(i) / ledgerShards) }
+
+// shard returns key's shard and its hash. Driver ids may be sequential, so
+// the key is mixed; the low bits pick the shard, the table uses the high.
+func (l *Ledger) shard(key uint64) (*ledgerShard, uint64) {
+	h := mix64(key)
+	return &l.shards[h%ledgerShards], h
 }
 
 // offset converts t to the slot's encoding (µs since epoch, +1, clamped).
@@ -136,9 +141,9 @@ func sat16(v uint16) uint16 {
 // to another body fingerprint mismatches; otherwise the arrival takes the
 // key (in flight) and must later call finish with claimed=true.
 func (l *Ledger) arrive(key uint64, now time.Time, fp uint32, idem bool) (int, decision) {
-	sh := l.shard(key)
+	sh, h := l.shard(key)
 	sh.mu.Lock()
-	s := sh.m[key]
+	s := sh.t.upsert(key, h)
 	if s.first == 0 {
 		s.first = offset(sh.epoch, now)
 	}
@@ -157,7 +162,6 @@ func (l *Ledger) arrive(key uint64, now time.Time, fp uint32, idem bool) (int, d
 			s.setFingerprint(fp)
 		}
 	}
-	sh.m[key] = s
 	n := int(s.arrivals)
 	sh.mu.Unlock()
 	return n, d
@@ -166,10 +170,10 @@ func (l *Ledger) arrive(key uint64, now time.Time, fp uint32, idem bool) (int, d
 // finish records the answer to an arrival: status (0 when the connection was
 // cut), whether the effect was applied, and whether the arrival held the key.
 func (l *Ledger) finish(key uint64, now time.Time, status int, applied, claimed bool) {
-	sh := l.shard(key)
+	sh, h := l.shard(key)
 	sh.mu.Lock()
-	s, ok := sh.m[key]
-	if !ok { // arrived before a Reset: not part of this ledger
+	s := sh.t.get(key, h)
+	if s == nil { // arrived before a Reset: not part of this ledger
 		sh.mu.Unlock()
 		return
 	}
@@ -183,7 +187,6 @@ func (l *Ledger) finish(key uint64, now time.Time, status int, applied, claimed 
 		s.setInflight(false)
 	}
 	s.setStatus(status)
-	sh.m[key] = s
 	sh.mu.Unlock()
 }
 
@@ -194,15 +197,14 @@ func (l *Ledger) Lookup(id string) (Entry, bool) {
 }
 
 func (l *Ledger) lookupKey(key uint64) (Entry, bool) {
-	sh := l.shard(key)
+	sh, h := l.shard(key)
 	sh.mu.Lock()
-	s, ok := sh.m[key]
-	epoch := sh.epoch
-	sh.mu.Unlock()
-	if !ok {
+	defer sh.mu.Unlock()
+	s := sh.t.get(key, h)
+	if s == nil {
 		return Entry{}, false
 	}
-	return s.entry(epoch), true
+	return s.entry(sh.epoch), true
 }
 
 func (s slot) entry(epoch time.Time) Entry {
@@ -221,7 +223,7 @@ func (l *Ledger) Len() int {
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
-		n += len(sh.m)
+		n += sh.t.len()
 		sh.mu.Unlock()
 	}
 	return n
@@ -240,9 +242,10 @@ func (l *Ledger) Range(fn func(key uint64, e Entry) bool) {
 		sh := &l.shards[i]
 		sh.mu.Lock()
 		buf = buf[:0]
-		for k, s := range sh.m {
+		sh.t.each(func(k uint64, s slot) bool {
 			buf = append(buf, kv{k, s.entry(sh.epoch)})
-		}
+			return true
+		})
 		sh.mu.Unlock()
 		for _, x := range buf {
 			if !fn(x.k, x.e) {
@@ -268,8 +271,8 @@ func (l *Ledger) Summary() LedgerSummary {
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
-		sum.IDs += len(sh.m)
-		for _, s := range sh.m {
+		sum.IDs += sh.t.len()
+		sh.t.each(func(_ uint64, s slot) bool {
 			sum.Arrivals += int(s.arrivals)
 			sum.Effects += int(s.effects)
 			if s.effects > 0 {
@@ -281,7 +284,8 @@ func (l *Ledger) Summary() LedgerSummary {
 			if s.effects > 1 {
 				sum.DuplicateEffects++
 			}
-		}
+			return true
+		})
 		sh.mu.Unlock()
 	}
 	return sum
@@ -293,7 +297,7 @@ func (l *Ledger) reset(now time.Time) {
 		sh := &l.shards[i]
 		sh.mu.Lock()
 		sh.epoch = now
-		sh.m = make(map[uint64]slot)
+		sh.t = newShardTable(i)
 		sh.mu.Unlock()
 	}
 }

@@ -72,13 +72,13 @@ func TestLedgerBytesPerID(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates a large ledger")
 	}
-	// A Go map doubles its tables, so the cost per id cycles with n between
-	// about 27 B (tables nearly full) and 56 B (just after they doubled).
-	for _, n := range []int{100_000, 250_000, 500_000, 750_000, 1_000_000} {
+	// The staggered shards keep the cost flat across sizes (a Go map would
+	// swing between ~27 and ~56 B/id); BenchmarkLedgerBytesPerID does 1e6.
+	for _, n := range []int{50_000, 170_000, 300_000} {
 		b := ledgerBytesPerID(n)
 		t.Logf("%7d ids: %.1f B/id", n, b)
-		if b > 64 {
-			t.Errorf("%d ids: %.1f B/id; want <= 64", n, b)
+		if b > 36 {
+			t.Errorf("%d ids: %.1f B/id; want <= 36", n, b)
 		}
 	}
 }
@@ -98,4 +98,32 @@ func ledgerBytesPerID(n int) float64 {
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(l)
 	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+}
+
+func TestIDTable(t *testing.T) {
+	tb := newIDTable(0.5)
+	keys := []uint64{0, 1, 2, 1 << 63, ^uint64(0)}
+	for k := uint64(3); k < 5000; k++ {
+		keys = append(keys, k*0x9e3779b97f4a7c15)
+	}
+	for i, k := range keys {
+		tb.upsert(k, mix64(k)).arrivals = uint16(i + 1)
+	}
+	if tb.len() != len(keys) {
+		t.Fatalf("len = %d; want %d", tb.len(), len(keys))
+	}
+	for i, k := range keys {
+		s := tb.get(k, mix64(k))
+		if s == nil || s.arrivals != uint16(i+1) {
+			t.Fatalf("get(%#x) = %+v; want arrivals %d", k, s, i+1)
+		}
+	}
+	if s := tb.get(12345, mix64(12345)); s != nil {
+		t.Fatalf("get of a missing key = %+v; want nil", s)
+	}
+	seen := 0
+	tb.each(func(uint64, slot) bool { seen++; return true })
+	if seen != len(keys) {
+		t.Fatalf("each visited %d; want %d", seen, len(keys))
+	}
 }
