@@ -51,6 +51,13 @@ type driverConfig struct {
 	do          Doer
 	// onStart, when set, is called with the time the schedule starts.
 	onStart func(began time.Time)
+	// sink, when set, receives every measured send in vegeta's encoding,
+	// tagged with attack.
+	sink   vegeta.Encoder
+	attack string
+	// rec, when set, is the recorder to use (so that a caller can watch its
+	// live stats); else run makes one.
+	rec *recorder
 }
 
 // drive is the outcome of one load: the recorder plus what the driver itself saw.
@@ -72,7 +79,10 @@ type drive struct {
 func (c driverConfig) run(ctx context.Context) *drive {
 	total := c.warmup + c.duration
 	d := &drive{firstMeasured: firstAfter(c.pacer, c.warmup)}
-	d.rec = newRecorder(c.warmup, c.timeout, d.firstMeasured)
+	d.rec = c.rec
+	if d.rec == nil {
+		d.rec = c.newRecorder()
+	}
 	samples := make(chan sample, 4096)
 	recDone := make(chan struct{})
 	go func() { defer close(recDone); d.rec.run(samples) }()
@@ -84,6 +94,7 @@ func (c driverConfig) run(ctx context.Context) *drive {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	d.began = time.Now()
+	d.rec.began = d.began
 	if c.onStart != nil {
 		c.onStart(d.began)
 	}
@@ -155,6 +166,13 @@ loop:
 	close(samples)
 	<-recDone
 	return d
+}
+
+// newRecorder returns the recorder run will use.
+func (c driverConfig) newRecorder() *recorder {
+	r := newRecorder(c.warmup, c.timeout, firstAfter(c.pacer, c.warmup))
+	r.sink, r.attack, r.ids = c.sink, c.attack, c.ids
+	return r
 }
 
 // firstAfter returns the first hit intended after t (0 when t is 0): the

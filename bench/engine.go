@@ -4,9 +4,11 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"runtime"
@@ -18,6 +20,7 @@ import (
 	"github.com/fanbench/fanbench/reports"
 	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
+	"github.com/fanbench/fanbench/strategies/gateway"
 )
 
 // ErrInterrupted is returned (wrapped) with partial results when ctx ended
@@ -29,6 +32,27 @@ type Options struct {
 	// Logf, when set, receives one line per step of the run (strategy
 	// started, drained, ...).
 	Logf func(format string, args ...any)
+	// Progress, when set, is called about once a second while a strategy's
+	// load runs.
+	Progress func(Progress)
+	// ResultsOut, when set, opens a writer per strategy that receives every
+	// measured send in vegeta's binary result encoding, so `vegeta report`
+	// and `vegeta plot` read it. Timestamp is the intended send time and
+	// Latency is measured from it (corrected for coordinated omission).
+	ResultsOut func(strategy string) (io.WriteCloser, error)
+}
+
+// Progress is the state of a running load, for a live progress line.
+type Progress struct {
+	Strategy string
+	Elapsed  time.Duration // since the load began, warm-up included
+	Total    time.Duration // warm-up plus measurement
+	Warmup   bool          // still warming up
+	Requests int64         // measured sends answered so far
+	Errors   int64         // of which not 2xx
+	Rate     float64       // answers per second over the last interval
+	P99Ms    float64       // corrected p99 so far
+	Phase    string        // the last fault phase applied ("b set at 10s"), if any
 }
 
 // Run runs every strategy of sc one after another against fresh mock APIs,
@@ -73,6 +97,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*reports.Res
 			break
 		}
 	}
+	res.SLO = EvaluateSLOs(res, sc.SLOs)
 	if ctx.Err() != nil {
 		res.Partial = true
 		return res, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
@@ -139,8 +164,16 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec) (_
 		r.strat = strategies.NewSequential(legA, legB)
 	case strategies.NameErrgroup:
 		r.strat = strategies.NewErrgroup(legA, legB, spec.CancelOnError)
+	case strategies.NameGateway:
+		// The driver talks to the gateway itself: one endpoint, as a client
+		// of a real gateway would.
+		gw, err := gateway.New(legA, legB, gateway.Options{Wait: spec.Wait, MaxBackground: sc.Load.MaxInFlight})
+		if err != nil {
+			return nil, err
+		}
+		r.strat = gw
 	default:
-		return nil, fmt.Errorf("strategy %q is not available in this build; available: sequential, errgroup", spec.Name)
+		return nil, fmt.Errorf("strategy %q is not available in this build; available: sequential, errgroup, gateway", spec.Name)
 	}
 	if c, ok := r.strat.(strategies.Closer); ok {
 		r.closers = append(r.closers, c.Close)
@@ -188,9 +221,33 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		ids:         ids,
 		do:          HTTPDoer(driverClient, r.url),
 		onStart:     func(began time.Time) { tl.start(ctx, began.Add(sc.Load.Warmup)) },
+		attack:      spec.Name,
 	}
+	if opt.ResultsOut != nil {
+		w, err := opt.ResultsOut(spec.Name)
+		if err != nil {
+			return sr, nil, false, fmt.Errorf("open vegeta results: %w", err)
+		}
+		bw := bufio.NewWriterSize(w, 64<<10)
+		defer func() {
+			ferr := bw.Flush()
+			if cerr := w.Close(); ferr == nil {
+				ferr = cerr
+			}
+			if ferr != nil && err == nil {
+				err = fmt.Errorf("write vegeta results: %w", ferr)
+			}
+		}()
+		cfg.sink = vegeta.NewEncoder(bw)
+	}
+	cfg.rec = cfg.newRecorder()
+	stopProgress := watch(opt.Progress, spec.Name, cfg, tl)
 	d := cfg.run(ctx)
+	stopProgress()
 	marks = tl.stop()
+	if d.rec.sinkErr != nil {
+		return sr, nil, false, fmt.Errorf("write vegeta results: %w", d.rec.sinkErr)
+	}
 
 	if dr, ok := r.strat.(strategies.Drainer); ok {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sc.DrainTimeout)
@@ -284,6 +341,41 @@ func scheduledIn(p vegeta.Pacer, from, to time.Duration) int64 {
 			n++
 		}
 	}
+}
+
+// watch calls report about once a second with the load's progress until
+// the returned stop is called.
+func watch(report func(Progress), name string, cfg driverConfig, tl *timeline) (stop func()) {
+	if report == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(exited)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		var last liveStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			p := Progress{Strategy: name, Elapsed: time.Since(start), Total: cfg.warmup + cfg.duration, Phase: tl.current()}
+			p.Warmup = p.Elapsed < cfg.warmup
+			if ls := cfg.rec.live.Load(); ls != nil {
+				p.Requests, p.Errors, p.P99Ms = ls.Requests, ls.Errors, ls.P99Ms
+				if dt := (ls.At - last.At).Seconds(); dt > 0 {
+					p.Rate = float64(ls.Requests-last.Requests) / dt
+				}
+				last = *ls
+			}
+			report(p)
+		}
+	}()
+	return func() { close(done); <-exited }
 }
 
 func logf(opt Options, format string, args ...any) {

@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"bytes"
+	"io"
+
 	"context"
 	"errors"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"testing"
 	"time"
 
@@ -115,3 +119,40 @@ func TestRunUnknownStrategy(t *testing.T) {
 		t.Fatal("Run with an unknown strategy succeeded; want an error")
 	}
 }
+
+func TestRunGatewayAndVegetaResults(t *testing.T) {
+	sc := fixedScenario(20*time.Millisecond, 30*time.Millisecond, 100, time.Second, strategies.NameGateway)
+	sc.Strategies[0].Wait = "all"
+	var bins = map[string]*bytes.Buffer{}
+	res, err := Run(t.Context(), sc, Options{ResultsOut: func(name string) (io.WriteCloser, error) {
+		b := new(bytes.Buffer)
+		bins[name] = b
+		return nopCloser{b}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := byName(t, res, strategies.NameGateway)
+	if p := s.LatencyMs.Corrected.P50; p < 30 || p > 36 || s.Outcomes.Both != 100 {
+		t.Errorf("gateway wait=all: p50 %vms, outcomes %+v; want p50 in [30,36] and 100 delivered to both", p, s.Outcomes)
+	}
+	dec := vegeta.NewDecoder(bins[strategies.NameGateway])
+	n := 0
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			break
+		}
+		if r.Attack != "gateway" || r.Code != 200 || r.Latency < 30*time.Millisecond {
+			t.Fatalf("vegeta result %d = %+v; want attack gateway, 200, latency ≥ 30ms", n, r)
+		}
+		n++
+	}
+	if n != 100 {
+		t.Errorf("decoded %d vegeta results; want 100, one per measured send", n)
+	}
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

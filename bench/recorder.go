@@ -7,10 +7,12 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/fanbench/fanbench/reports"
 )
@@ -45,6 +47,25 @@ type recorder struct {
 	lastSent               time.Duration
 
 	series *series
+
+	// sink, when set, receives every measured send in vegeta's encoding.
+	sink    vegeta.Encoder
+	sinkErr error
+	attack  string
+	began   time.Time
+	ids     idSpace
+	// live is the latest snapshot for progress lines, published about once
+	// a second by the recorder goroutine.
+	live        atomic.Pointer[liveStats]
+	lastPublish time.Duration
+}
+
+// liveStats is what a progress line shows while a run lasts.
+type liveStats struct {
+	At       time.Duration // elapsed since the driver began
+	Requests int64         // measured sends answered so far
+	Errors   int64         // of which not 2xx
+	P99Ms    float64       // corrected p99 so far
 }
 
 func newRecorder(measureFrom, timeout time.Duration, firstMeasured uint64) *recorder {
@@ -92,6 +113,25 @@ func (r *recorder) record(s sample) {
 		r.lastSent = s.sent
 	}
 	r.series.record(s.due, corrected, good)
+	if r.sink != nil && r.sinkErr == nil {
+		res := vegeta.Result{
+			Attack: r.attack, Seq: s.seq - r.firstMeasured, Code: uint16(s.status),
+			Timestamp: r.began.Add(s.due), Latency: s.done - s.due,
+			Error: s.errKind, Method: "POST", URL: r.ids.id(s.seq),
+		}
+		r.sinkErr = r.sink.Encode(&res)
+	}
+	if s.done-r.lastPublish >= time.Second {
+		r.publish(s.done)
+	}
+}
+
+func (r *recorder) publish(at time.Duration) {
+	r.lastPublish = at
+	r.live.Store(&liveStats{
+		At: at, Requests: r.requests, Errors: r.requests - r.ok,
+		P99Ms: float64(r.corrected.ValueAtQuantile(99)) / 1000,
+	})
 }
 
 // statusCodes returns the status counts keyed as results.json wants them.

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/fanbench/fanbench/mockapi"
@@ -18,6 +20,7 @@ type timeline struct {
 	apis     [2]*mockapi.API
 	strategy string
 
+	now    atomic.Pointer[string] // the last phase applied, for progress lines
 	cancel context.CancelFunc
 	done   chan struct{}
 	marks  []reports.PhaseMark
@@ -66,6 +69,16 @@ func (t *timeline) apply(p scenarios.Phase, at time.Duration) {
 		mark.Error = err.Error()
 	}
 	t.marks = append(t.marks, mark)
+	label := fmt.Sprintf("%s %s at %.0fs", p.API, action, at.Seconds())
+	t.now.Store(&label)
+}
+
+// current names the last phase applied, "" before the first.
+func (t *timeline) current() string {
+	if p := t.now.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // stop ends the timeline and returns the phases that took effect.

@@ -42,6 +42,10 @@ throughput and what was delivered, lost or applied twice.`),
 	})
 	root.AddCommand(
 		newRunCmd(e),
+		newValidateCmd(e),
+		newScenariosCmd(e),
+		newMockCmd(e),
+		newGatewayCmd(e),
 		newVersionCmd(e),
 	)
 	err := root.ExecuteContext(ctx)

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/scenarios"
+)
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
+
+func newMockCmd(e *env) *cobra.Command {
+	var (
+		config, listen, token string
+		seed                  int64
+	)
+	cmd := &cobra.Command{
+		Use:   "mock",
+		Short: "Serve the mock APIs a and b of a scenario standalone",
+		Long: strings.TrimSpace(`
+Serve the two mock APIs of a scenario (built-in name or file) so any client
+or service can be pointed at them: API a on --listen's port, API b on the
+next one. Each answers any method and path with its fault profile and
+records every arrival in its ledger; the admin API is under /_fanbench/
+(config, reset, stats, ledger, metrics, healthz). Stops on Ctrl-C.`),
+		Example: strings.TrimSpace(`
+  fanbench mock --config flaky --listen 127.0.0.1:9001
+  curl -s -X POST -H 'Idempotency-Key: 7' localhost:9002/orders
+  curl -s localhost:9002/_fanbench/ledger?ids=7
+  curl -s -X PUT localhost:9002/_fanbench/config -d '{"errors":[{"status":503,"rate":1}]}'`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := scenarios.Open(config)
+			if err != nil {
+				return withCode(exitUsage, fmt.Errorf("--config: %w", err))
+			}
+			if cmd.Flags().Changed("seed") {
+				sc.Seed = seed
+			}
+			host, portStr, err := net.SplitHostPort(listen)
+			port, perr := strconv.Atoi(portStr)
+			if err != nil || perr != nil || port < 0 || port > 65534 {
+				return usageError("--listen %q: want HOST:PORT such as 127.0.0.1:9001 (b takes PORT+1)", listen)
+			}
+			remote := !isLoopback(host)
+			if remote && token == "" {
+				return usageError("--listen %s is not a loopback address: set --admin-token to protect the admin API", listen)
+			}
+			ctx := cmd.Context()
+			var servers []*mockapi.Server
+			defer func() {
+				for _, s := range servers {
+					s.Close()
+				}
+			}()
+			for i, cfg := range []mockapi.Config{sc.APIs.A, sc.APIs.B} {
+				name := string(rune('a' + i))
+				api, err := mockapi.New(name, cfg, sc.Seed)
+				if err != nil {
+					return withCode(exitUsage, fmt.Errorf("apis.%s: %w", name, err))
+				}
+				if token != "" {
+					api.SetAdminToken(token)
+				}
+				api.AllowRemoteAdmin(remote)
+				addr := net.JoinHostPort(host, strconv.Itoa(port+i))
+				if port == 0 {
+					addr = net.JoinHostPort(host, "0")
+				}
+				srv, err := mockapi.Serve(ctx, api, addr)
+				if err != nil {
+					return withCode(exitUsage, fmt.Errorf("--listen: API %s on %s: %w", name, addr, err))
+				}
+				servers = append(servers, srv)
+				fmt.Fprintf(e.stdout, "mock API %s: %s  (admin: %s/_fanbench/)\n", name, srv.URL(), srv.URL())
+			}
+			fmt.Fprintf(e.stdout, "scenario %s, seed %d; Ctrl-C to stop\n", sc.Name, sc.Seed)
+			<-ctx.Done()
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&config, "config", scenarios.DefaultName, "built-in scenario name or scenario file whose apis to serve")
+	fl.StringVar(&listen, "listen", "127.0.0.1:9001", "HOST:PORT for API a; API b takes PORT+1 (port 0: any free ports)")
+	fl.StringVar(&token, "admin-token", "", "require 'Authorization: Bearer TOKEN' on the admin API (needed off loopback)")
+	fl.Int64Var(&seed, "seed", 0, "override the scenario's seed")
+	return cmd
+}
