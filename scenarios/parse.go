@@ -63,6 +63,10 @@ func parseYAML(data []byte, r *report) ast.Node {
 		if doc == nil || isNil(doc.Body) {
 			continue
 		}
+		switch doc.Body.(type) {
+		case *ast.DirectiveNode, *ast.CommentGroupNode, *ast.CommentNode, *ast.NullNode:
+			continue // not content: %YAML 1.2, a lone comment, ~
+		}
 		if root != nil {
 			r.at(nodePos(doc.Body), "", "a second YAML document; want one scenario per file")
 			return nil

@@ -122,7 +122,8 @@ func (r *report) addf(path, format string, args ...any) {
 // line.
 func (r *report) under(root string) reportFunc {
 	return func(path, format string, args ...any) {
-		if found, _ := r.idx.nearest(path); found == root || !strings.HasPrefix(found, root) {
+		found, _ := r.idx.nearest(path)
+		if !strings.HasPrefix(found, root+".") && !strings.HasPrefix(found, root+"[") {
 			return
 		}
 		r.addf(path, format, args...)
