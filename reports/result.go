@@ -80,6 +80,9 @@ type StrategyResult struct {
 	Warmup WarmupResult `json:"warmup"`
 	// Series is the user's view per second of measurement.
 	Series []SeriesPoint `json:"series,omitempty"`
+	// Spread, with --repeat N, is the spread of the main figures across the
+	// N repeats; the figures above are then those of the median repeat.
+	Spread *Spread `json:"spread,omitempty"`
 	// Histograms are HdrHistogram V2 compressed, base64 encodings (values
 	// in microseconds), so a stored run can be re-rendered and compared.
 	Histograms Histograms `json:"histograms"`
@@ -148,6 +151,8 @@ type SeriesPoint struct {
 	Sent   int64   `json:"sent"`   // sends intended in this second
 	OK     int64   `json:"ok"`     // of which the user got a 2xx
 	Errors int64   `json:"errors"` // of which failed (non-2xx or no answer)
+	// Delivered counts sends intended in this second that reached both APIs.
+	Delivered int64 `json:"delivered"`
 	P50Ms  float64 `json:"p50_ms"`
 	P99Ms  float64 `json:"p99_ms"`
 	MaxMs  float64 `json:"max_ms"`
@@ -178,4 +183,22 @@ type PhaseMark struct {
 	Action   string  `json:"action"` // "set" or "reset"
 	// Error is set when the mock API refused the change.
 	Error string `json:"error,omitempty"`
+}
+
+// Spread is how a figure varied across repeats of a run.
+type Spread struct {
+	Repeats int `json:"repeats"`
+	// LatencyMs is the spread of each corrected latency percentile.
+	LatencyMs map[string]Range `json:"latency_ms"`
+	// RateAchieved and SuccessRatio spread likewise.
+	RateAchieved Range `json:"rate_achieved"`
+	SuccessRatio Range `json:"success_ratio"`
+	Lost         Range `json:"lost"`
+}
+
+// Range is the median, minimum and maximum of a figure across repeats.
+type Range struct {
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
 }
