@@ -152,10 +152,10 @@ type SeriesPoint struct {
 	OK     int64   `json:"ok"`     // of which the user got a 2xx
 	Errors int64   `json:"errors"` // of which failed (non-2xx or no answer)
 	// Delivered counts sends intended in this second that reached both APIs.
-	Delivered int64 `json:"delivered"`
-	P50Ms  float64 `json:"p50_ms"`
-	P99Ms  float64 `json:"p99_ms"`
-	MaxMs  float64 `json:"max_ms"`
+	Delivered int64   `json:"delivered"`
+	P50Ms     float64 `json:"p50_ms"`
+	P99Ms     float64 `json:"p99_ms"`
+	MaxMs     float64 `json:"max_ms"`
 }
 
 // Histograms hold encoded HdrHistograms of a strategy's latencies.
