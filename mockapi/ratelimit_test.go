@@ -2,6 +2,7 @@ package mockapi
 
 import (
 	"math"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -134,8 +135,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // TestRateLimitRealTime offers 200 requests/s for 2 s of real time to a
 // 100/s limit: the 2xx rate (not counting the initial burst) is within 5%
 // of the limit and every 429 carries Retry-After and the RateLimit headers.
-// The burst of 10 absorbs the scheduling jitter of a real client; with a
-// burst of 1 every early arrival wastes part of a token.
+// The burst of 50 (half a second of tokens) absorbs the scheduling stalls
+// of a real client on a busy machine; a stall longer than that leaves the
+// bucket full and wastes tokens, so a run whose arrivals were stretched by
+// more than 10% is skipped as unable to offer the load, not failed.
 func TestRateLimitRealTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real time")
@@ -145,16 +148,34 @@ func TestRateLimitRealTime(t *testing.T) {
 		offer = 200
 		span  = 2 * time.Second
 	)
-	const burst = 10
+	const burst = 50
 	a := newAPI(t, "a", Config{RateLimit: &RateLimit{RPS: limit, Burst: burst}})
+	// The span that matters is the bucket's: from the first to the last
+	// clock reading of the server, which a loaded machine stretches.
+	var firstNS, lastNS atomic.Int64
+	a.now = func() time.Time {
+		now := time.Now()
+		firstNS.CompareAndSwap(0, now.UnixNano())
+		for {
+			l := lastNS.Load()
+			if now.UnixNano() <= l || lastNS.CompareAndSwap(l, now.UnixNano()) {
+				return now
+			}
+		}
+	}
 	s := withServer(t, a)
-	c := newClient(t, 5*time.Second)
+	// Keep-alive connections: the test is about the bucket, not about how
+	// fast this machine opens sockets.
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
 	var ok, limited, bad atomic.Int64
 	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / offer)
-	defer tick.Stop()
-	for range int(offer * span.Seconds()) {
-		<-tick.C
+	// Paced by schedule, not by a ticker (which drops ticks when late), so
+	// a stalled sender catches up and the offered load stays 2x the limit.
+	first := time.Now()
+	for i := range int(offer * span.Seconds()) {
+		time.Sleep(time.Until(first.Add(time.Duration(i) * time.Second / offer)))
 		wg.Go(func() {
 			r := send(c, s.URL(), "", "")
 			switch {
@@ -171,9 +192,14 @@ func TestRateLimitRealTime(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	want := limit * span.Seconds()
-	if math.Abs(float64(ok.Load()-burst)-want) > 0.05*want || limited.Load() == 0 {
-		t.Fatalf("%d ok, %d limited, %d bad of %d offered; want %.0f ± 5%% ok", ok.Load(), limited.Load(), bad.Load(), offer*int(span.Seconds()), want)
+	elapsed := time.Duration(lastNS.Load() - firstNS.Load()).Seconds()
+	rate := float64(ok.Load()-burst) / elapsed
+	t.Logf("%d ok, %d limited over %.2fs: %.1f/s past the burst", ok.Load(), limited.Load(), elapsed, rate)
+	if elapsed > 1.1*span.Seconds() {
+		t.Skipf("the machine could not offer the load: 2s of arrivals took %.2fs", elapsed)
+	}
+	if math.Abs(rate-limit) > 0.05*limit || limited.Load() == 0 {
+		t.Fatalf("%d ok, %d limited, %d bad of %d offered over %.2fs = %.1f/s; want %.0f/s ± 5%%", ok.Load(), limited.Load(), bad.Load(), offer*int(span.Seconds()), elapsed, rate, limit)
 	}
 }
 
