@@ -1,0 +1,128 @@
+// Package plot draws fanbench's charts with gonum.org/v1/plot: the latency
+// spectrum, latency and throughput over time, outcomes per strategy and user
+// against delivery latency. It takes plain figures, not a results file, so
+// the reports package decides what to plot and this one only how; it is the
+// only importer of gonum.org/v1/plot in the module.
+package plot
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Default sizes of a chart, in points (1/72 in). A PNG is drawn at 96 DPI,
+// so a one-panel chart is 960×480 pixels.
+const (
+	chartWidth  = 10 * vg.Inch
+	panelHeight = 5 * vg.Inch
+	// stackedHeight is the height of each panel of a multi-panel chart.
+	stackedHeight = 2.6 * vg.Inch
+	pngDPI        = 96
+)
+
+// Chart is a figure ready to be written as PNG or SVG: one or more panels
+// stacked vertically, sharing the chart's width.
+type Chart struct {
+	panels []*plot.Plot
+	width  vg.Length
+	height vg.Length
+}
+
+// newChart returns a chart of the given panels, one above the other.
+func newChart(panels ...*plot.Plot) *Chart {
+	h := panelHeight
+	if len(panels) > 1 {
+		h = stackedHeight * vg.Length(len(panels))
+	}
+	return &Chart{panels: panels, width: chartWidth, height: h}
+}
+
+// Panels returns how many panels the chart stacks.
+func (c *Chart) Panels() int { return len(c.panels) }
+
+// WritePNG draws the chart as a PNG image.
+func (c *Chart) WritePNG(w io.Writer) error { return c.write(w, "png") }
+
+// WriteSVG draws the chart as an SVG document.
+func (c *Chart) WriteSVG(w io.Writer) error { return c.write(w, "svg") }
+
+func (c *Chart) write(w io.Writer, format string) error {
+	if len(c.panels) == 0 {
+		return fmt.Errorf("plot: chart has no panels")
+	}
+	cw, err := draw.NewFormattedCanvas(c.width, c.height, format)
+	if err != nil {
+		return fmt.Errorf("plot: %s canvas: %w", format, err)
+	}
+	dc := draw.New(cw)
+	if len(c.panels) == 1 {
+		c.panels[0].Draw(dc)
+	} else {
+		rows := make([][]*plot.Plot, len(c.panels))
+		for i, p := range c.panels {
+			rows[i] = []*plot.Plot{p}
+		}
+		tiles := draw.Tiles{Rows: len(c.panels), Cols: 1, PadY: vg.Points(8), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
+		canvases := plot.Align(rows, tiles, dc)
+		for i, p := range c.panels {
+			p.Draw(canvases[i][0])
+		}
+	}
+	if _, err := cw.WriteTo(w); err != nil {
+		return fmt.Errorf("plot: write %s: %w", format, err)
+	}
+	return nil
+}
+
+// newPlot returns a panel with the house look: white, light grid, legend
+// at the top left.
+func newPlot(title, xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	p.Legend.ThumbnailWidth = vg.Points(24)
+	p.Add(gridLines())
+	return p
+}
+
+// seriesColor is the colour of the i-th strategy; the same strategy keeps
+// its colour on every chart of a report.
+func seriesColor(i int) color.Color {
+	palette := [...]color.RGBA{
+		{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, // blue
+		{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}, // red
+		{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, // green
+		{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, // purple
+		{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}, // orange
+		{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, // brown
+		{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, // pink
+		{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff}, // cyan
+	}
+	return palette[i%len(palette)]
+}
+
+// gray is the colour of reference lines (offered load, ideal legend).
+func gray() color.Color { return color.RGBA{R: 0x70, G: 0x70, B: 0x70, A: 0xff} }
+
+// solid, dashed and dotted are the line styles a chart combines with a
+// series colour.
+func solid(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.6)}
+}
+
+func dashed(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.4), Dashes: []vg.Length{vg.Points(6), vg.Points(4)}}
+}
+
+func dotted(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.8), Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}}
+}

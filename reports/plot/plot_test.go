@@ -1,0 +1,144 @@
+package plot_test
+
+import (
+	"bytes"
+	"flag"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/reports/plot"
+)
+
+var keep = flag.String("keep", "", "also write the test charts into this directory, to look at them")
+
+// lognormalSpectrum returns quantiles of a lognormal latency with the given
+// median and p99, plus a constant offset, sampled along the nines axis.
+func lognormalSpectrum(median, p99, offset float64) []plot.Quantile {
+	sigma := math.Log(p99/median) / 2.3263
+	var qs []plot.Quantile
+	for x := 0.0; x <= 4; x += 0.05 {
+		q := 1 - math.Pow(10, -x)
+		if q <= 0 {
+			q = 0.001
+		}
+		z := math.Sqrt2 * math.Erfinv(2*q-1)
+		qs = append(qs, plot.Quantile{Q: q, Ms: offset + median*math.Exp(sigma*z)})
+	}
+	return qs
+}
+
+func timeline(name string, faultFrom, faultTo float64) plot.Timeline {
+	t := plot.Timeline{Name: name, HasDelivered: true, Phases: []plot.Phase{{From: faultFrom, To: faultTo, API: "b"}}}
+	for s := 0.0; s < 30; s++ {
+		sec := plot.Second{T: s, P50Ms: 60, P99Ms: 180, Sent: 200, OK: 199, Delivered: 199}
+		if s >= faultFrom && s < faultTo {
+			sec.P50Ms, sec.P99Ms, sec.OK, sec.Delivered = 300, 2500, 150, 120
+		}
+		if s == 12 {
+			sec = plot.Second{T: s} // a second with no sends: a gap, not a dive
+		}
+		t.Seconds = append(t.Seconds, sec)
+	}
+	return t
+}
+
+func TestCharts(t *testing.T) {
+	charts := []struct {
+		name   string
+		panels int
+		make   func() (*plot.Chart, error)
+	}{
+		{"spectrum", 1, func() (*plot.Chart, error) {
+			return plot.Spectrum([]plot.SpectrumCurve{
+				{Name: "sequential", Measured: lognormalSpectrum(105, 260, 6), Ideal: lognormalSpectrum(105, 260, 0)},
+				{Name: "errgroup", Measured: lognormalSpectrum(66, 200, 2), Ideal: lognormalSpectrum(66, 200, 0)},
+				{Name: "queue", Measured: lognormalSpectrum(3, 9, 0)},
+			}, 3.5)
+		}},
+		{"latency-over-time", 2, func() (*plot.Chart, error) {
+			return plot.LatencyOverTime([]plot.Timeline{timeline("sequential", 10, 20), timeline("errgroup", 10, 20)})
+		}},
+		{"throughput", 2, func() (*plot.Chart, error) {
+			return plot.Throughput([]plot.Timeline{timeline("sequential", 10, 20), timeline("errgroup", 10, 20)})
+		}},
+		{"outcomes", 1, func() (*plot.Chart, error) {
+			return plot.Outcomes([]plot.OutcomeBar{
+				{Name: "sequential", Both: 5990, AOnly: 4, BOnly: 6},
+				{Name: "errgroup", Both: 5000, AOnly: 900, BOnly: 60, None: 40, Lost: 12},
+			})
+		}},
+		{"user-vs-delivery", 1, func() (*plot.Chart, error) {
+			return plot.UserVsDelivery([]plot.DeliveryCurves{
+				{Name: "queue", Color: 2, User: lognormalSpectrum(3, 9, 0), Delivery: lognormalSpectrum(70, 400, 5)},
+			}, 4)
+		}},
+	}
+	for _, c := range charts {
+		t.Run(c.name, func(t *testing.T) {
+			ch, err := c.make()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ch.Panels(); got != c.panels {
+				t.Errorf("panels = %d; want %d", got, c.panels)
+			}
+			var pngBuf, svgBuf bytes.Buffer
+			if err := ch.WritePNG(&pngBuf); err != nil {
+				t.Fatalf("WritePNG: %v", err)
+			}
+			img, err := png.Decode(bytes.NewReader(pngBuf.Bytes()))
+			if err != nil {
+				t.Fatalf("PNG does not decode: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() < 900 || b.Dy() < 400 {
+				t.Errorf("PNG is %dx%d; want at least 900x400", b.Dx(), b.Dy())
+			}
+			if err := ch.WriteSVG(&svgBuf); err != nil {
+				t.Fatalf("WriteSVG: %v", err)
+			}
+			svg := svgBuf.String()
+			if !strings.Contains(svg, "<svg") || !strings.HasSuffix(strings.TrimSpace(svg), "</svg>") {
+				t.Errorf("SVG is not a whole <svg> document: %.200q…", svg)
+			}
+			if *keep != "" {
+				for ext, b := range map[string][]byte{"png": pngBuf.Bytes(), "svg": svgBuf.Bytes()} {
+					if err := os.WriteFile(filepath.Join(*keep, c.name+"."+ext), b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestChartsRefuseNoData(t *testing.T) {
+	if _, err := plot.Spectrum(nil, 3); err == nil {
+		t.Error("Spectrum(nil) gave no error")
+	}
+	if _, err := plot.LatencyOverTime(nil); err == nil {
+		t.Error("LatencyOverTime(nil) gave no error")
+	}
+	if _, err := plot.Throughput(nil); err == nil {
+		t.Error("Throughput(nil) gave no error")
+	}
+	if _, err := plot.Outcomes(nil); err == nil {
+		t.Error("Outcomes(nil) gave no error")
+	}
+	if _, err := plot.UserVsDelivery(nil, 3); err == nil {
+		t.Error("UserVsDelivery(nil) gave no error")
+	}
+}
+
+func TestNines(t *testing.T) {
+	for _, c := range []struct{ q, want float64 }{
+		{0, 0}, {0.9, 1}, {0.99, 2}, {0.999, 3}, {0.9999, 4}, {1, 5}, {-1, 0},
+	} {
+		if got := plot.Nines(c.q); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("Nines(%g) = %g; want %g", c.q, got, c.want)
+		}
+	}
+}
