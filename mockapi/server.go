@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -96,4 +97,26 @@ func (s *Server) Close() error {
 		return fmt.Errorf("close mock server %s: %w", s.url, err)
 	}
 	return nil
+}
+
+// ServeAll serves apis[i] on host:port+i, as `fanbench mock --listen
+// host:port` does for a and b. With port 0 each API gets its own free
+// port. If one cannot listen, the ones already started are closed.
+func ServeAll(ctx context.Context, host string, port int, apis ...*API) ([]*Server, error) {
+	servers := make([]*Server, 0, len(apis))
+	for i, a := range apis {
+		p := 0
+		if port != 0 {
+			p = port + i
+		}
+		s, err := Serve(ctx, a, net.JoinHostPort(host, strconv.Itoa(p)))
+		if err != nil {
+			for _, s := range servers {
+				_ = s.Close()
+			}
+			return nil, err
+		}
+		servers = append(servers, s)
+	}
+	return servers, nil
 }

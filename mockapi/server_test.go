@@ -2,7 +2,10 @@ package mockapi
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +81,43 @@ func TestServeBadAddr(t *testing.T) {
 	a := newAPI(t, "a", Config{})
 	if _, err := Serve(context.Background(), a, "127.0.0.1:notaport"); err == nil {
 		t.Fatal("Serve on a bad address: no error")
+	}
+}
+
+func TestServeAll(t *testing.T) {
+	a, b := newAPI(t, "a", Config{}), newAPI(t, "b", Config{})
+	// Find two free consecutive ports by asking for one and trying it.
+	probe, err := Serve(context.Background(), a, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := probe.Addr().(*net.TCPAddr).Port
+	if err := probe.Close(); err != nil {
+		t.Fatal(err)
+	}
+	servers, err := ServeAll(context.Background(), "127.0.0.1", port, a, b)
+	if err != nil {
+		t.Skipf("port %d or %d taken meanwhile: %v", port, port+1, err)
+	}
+	c := newClient(t, 5*time.Second)
+	for i, s := range servers {
+		want := fmt.Sprintf("http://127.0.0.1:%d", port+i)
+		r := send(c, s.URL(), "", "")
+		if s.URL() != want || r.err != nil || !strings.HasPrefix(r.body, `{"api":"`+[]string{"a", "b"}[i]+`"`) {
+			t.Errorf("server %d at %s answered %q %v; want API %s at %s", i, s.URL(), r.body, r.err, []string{"a", "b"}[i], want)
+		}
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	// A port in use fails, and closes what it had started.
+	held, err := Serve(context.Background(), b, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	hp := held.Addr().(*net.TCPAddr).Port
+	if _, err := ServeAll(context.Background(), "127.0.0.1", hp-1, a, b); err == nil {
+		t.Fatal("ServeAll onto a port in use: no error")
 	}
 }
