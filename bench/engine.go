@@ -261,7 +261,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		cancel()
 	}
 
-	rec := reconcile(d, pacer, ids, r.apis[0].Ledger(), r.apis[1].Ledger())
+	rec := reconcile(d, pacer, ids, sc.Load.Warmup, r.apis[0].Ledger(), r.apis[1].Ledger())
 	idealH, err := ideal(sc.APIs.A.Latency, sc.APIs.B.Latency, r.strat.Combine(), sc.Seed)
 	if err != nil {
 		return sr, nil, false, err
@@ -322,6 +322,9 @@ func summarize(name string, sc *scenarios.Scenario, pacer vegeta.Pacer, d *drive
 	w := reports.PercentilesOf(d.rec.warm)
 	sr.Warmup = reports.WarmupResult{Requests: d.rec.warmN, P50Ms: w.P50, P99Ms: w.P99}
 	sr.Series = d.rec.series.points
+	for i := range sr.Series {
+		sr.Series[i].Delivered = rec.delivered[int(sr.Series[i].T)]
+	}
 	sr.Histograms.Corrected, _ = reports.EncodeHistogram(d.rec.corrected)
 	sr.Histograms.Uncorrected, _ = reports.EncodeHistogram(d.rec.uncorrected)
 	sr.Histograms.DeliveryBoth, _ = reports.EncodeHistogram(rec.both)

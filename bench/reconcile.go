@@ -19,14 +19,16 @@ type reconciliation struct {
 	calls       reports.AB              // arrivals of measured ids at each API
 	retries     reports.AB              // arrivals beyond the first of each id
 	a, b, both  *hdrhistogram.Histogram // delivery latency, µs
+	delivered   map[int]int64           // sends delivered to both, by second of intended time
 	undelivered []string                // a few lost ids, for the report
 }
 
 // reconcile walks the measured sends of d in order, recovering each one's
 // intended time from the pacer, and looks its id up in the ledgers of API a
 // and API b: the ledgers are the ground truth of what was delivered.
-func reconcile(d *drive, p vegeta.Pacer, ids idSpace, la, lb *mockapi.Ledger) reconciliation {
-	r := reconciliation{a: reports.NewHistogram(), b: reports.NewHistogram(), both: reports.NewHistogram()}
+func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration, la, lb *mockapi.Ledger) reconciliation {
+	r := reconciliation{a: reports.NewHistogram(), b: reports.NewHistogram(), both: reports.NewHistogram(),
+		delivered: make(map[int]int64)}
 	s := schedule{p: p}
 	for seq := uint64(0); seq < d.sent; seq++ {
 		due, ok := s.next(1<<62 - 1)
@@ -45,6 +47,7 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, la, lb *mockapi.Ledger) re
 		switch {
 		case gotA && gotB:
 			r.outcomes.Both++
+			r.delivered[int((due-measureFrom)/time.Second)]++
 		case gotA:
 			r.outcomes.AOnly++
 		case gotB:

@@ -29,6 +29,8 @@ type runFlags struct {
 	out        string
 	quiet      bool
 	noColor    bool
+	repeat     int
+	junit      string
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -63,6 +65,8 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.StringVar(&f.out, "out", "", "output directory (default ./fanbench-out/<UTC timestamp>)")
 	fl.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fl.BoolVar(&f.noColor, "no-color", false, "no ANSI colours in the report")
+	fl.IntVar(&f.repeat, "repeat", 1, "run the whole scenario N times and report the median repeat with the spread (min–max) of each figure")
+	fl.StringVar(&f.junit, "junit", "", "also write the SLO checks as JUnit XML to this file")
 	return cmd
 }
 
@@ -86,6 +90,9 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 			return usageError("--warmup %v: want 0 or a positive duration such as 2s", f.warmup)
 		}
 		sc.Load.Warmup = f.warmup
+	}
+	if f.repeat < 1 {
+		return usageError("--repeat %d: want 1 or more", f.repeat)
 	}
 	if fl.Changed("seed") {
 		sc.Seed = f.seed
@@ -129,16 +136,43 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return withCode(exitUsage, fmt.Errorf("--out %s: %w", out, err))
 	}
-	opt := bench.Options{}
-	if !f.quiet {
-		opt.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	opt := bench.Options{
+		ResultsOut: func(strategy string) (io.WriteCloser, error) {
+			return os.Create(filepath.Join(out, strategy+".results.bin"))
+		},
 	}
-	res, runErr := bench.Run(cmd.Context(), sc, opt)
+	var live *progressLine
+	if !f.quiet {
+		if isTerminal(e.stderr) {
+			live = &progressLine{w: e.stderr}
+			opt.Progress = live.show
+		}
+		opt.Logf = func(format string, args ...any) {
+			if live != nil {
+				live.clear()
+			}
+			fmt.Fprintf(e.stderr, format+"\n", args...)
+		}
+	}
+	res, runErr := bench.RunRepeated(cmd.Context(), sc, f.repeat, opt)
+	if live != nil {
+		live.clear()
+	}
 	if runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) {
+		// No half-written results: drop what the failed run streamed.
+		bins, _ := filepath.Glob(filepath.Join(out, "*.results.bin"))
+		for _, b := range bins {
+			os.Remove(b)
+		}
 		return withCode(exitFailed, runErr)
 	}
 	if err := writeResults(out, res); err != nil {
 		return withCode(exitFailed, err)
+	}
+	if f.junit != "" {
+		if err := reports.WriteFileAtomic(f.junit, func(w io.Writer) error { return writeJUnit(w, res) }); err != nil {
+			return withCode(exitFailed, fmt.Errorf("--junit: %w", err))
+		}
 	}
 	if !f.quiet {
 		color := !f.noColor && e.getenv("NO_COLOR") == "" && isTerminal(e.stdout)

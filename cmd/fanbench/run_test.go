@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,5 +167,49 @@ func TestVersion(t *testing.T) {
 	code, stdout, _ := fanbench(t, t.Context(), "version")
 	if code != 0 || !strings.HasPrefix(stdout, "fanbench ") {
 		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
+
+func TestRunSLOGates(t *testing.T) {
+	tests := []struct {
+		name     string
+		slo      string
+		wantCode int
+		// The wildcard SLO becomes one check per strategy (two here).
+		wantTests, wantFail int
+	}{
+		{"passing", `slo: ["errgroup.latency.p99 < 500ms", "*.success_ratio >= 0.99", "sequential.lost == 0"]`, exitOK, 4, 0},
+		{"failing", `slo: ["errgroup.latency.p50 < 1ms", "*.success_ratio >= 0.99"]`, exitSLO, 3, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := writeFile(t, "slo.yaml", tinyScenario+tt.slo+"\n")
+			dir := t.TempDir()
+			junitPath := filepath.Join(dir, "slo.xml")
+			code, stdout, stderr := fanbench(t, t.Context(), "run", "--scenario", sc, "--out", filepath.Join(dir, "out"),
+				"--junit", junitPath, "--duration", "500ms")
+			if code != tt.wantCode {
+				t.Fatalf("exit %d; want %d\n%s\n%s", code, tt.wantCode, stdout, stderr)
+			}
+			raw, err := os.ReadFile(junitPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var suites junitSuites
+			if err := xml.Unmarshal(raw, &suites); err != nil {
+				t.Fatalf("JUnit output does not parse: %v\n%s", err, raw)
+			}
+			s := suites.Suites[0]
+			if s.Tests != tt.wantTests || s.Failures != tt.wantFail {
+				t.Errorf("junit: %d tests, %d failures; want %d, %d\n%s", s.Tests, s.Failures, tt.wantTests, tt.wantFail, raw)
+			}
+			res, err := reports.ReadJSON(filepath.Join(dir, "out", "results.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.SLO) != s.Tests {
+				t.Errorf("results.json has %d SLO checks; junit %d", len(res.SLO), s.Tests)
+			}
+		})
 	}
 }

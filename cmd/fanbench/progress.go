@@ -1,0 +1,38 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/fanbench/fanbench/bench"
+)
+
+// progressLine keeps one live line on a terminal, rewritten in place.
+type progressLine struct {
+	w     io.Writer
+	width int
+}
+
+func (p *progressLine) show(pr bench.Progress) {
+	stage := "measuring"
+	if pr.Warmup {
+		stage = "warm-up"
+	}
+	line := fmt.Sprintf("%s  %s %.0fs/%.0fs  %.0f/s  p99 %.1fms  errors %d",
+		pr.Strategy, stage, pr.Elapsed.Seconds(), pr.Total.Seconds(), pr.Rate, pr.P99Ms, pr.Errors)
+	if pr.Phase != "" {
+		line += "  phase: " + pr.Phase
+	}
+	pad := max(p.width-len(line), 0)
+	p.width = len(line)
+	fmt.Fprintf(p.w, "\r%s%s", line, strings.Repeat(" ", pad))
+}
+
+// clear removes the line, so that what follows starts clean.
+func (p *progressLine) clear() {
+	if p.width > 0 {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.width))
+		p.width = 0
+	}
+}
