@@ -2,7 +2,6 @@ package mockapi
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,20 +13,7 @@ import (
 // admin sends an admin request and reads the answer.
 func admin(t *testing.T, c *http.Client, method, url, body string, hdr ...string) reply {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return reply{err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return reply{status: resp.StatusCode, header: resp.Header, body: string(b), err: err}
+	return do(c, method, url, body, hdr...)
 }
 
 func TestAdminAPI(t *testing.T) {

@@ -180,3 +180,26 @@ func TestConnectionFaultWithoutHijack(t *testing.T) {
 		t.Fatalf("got %d %q; want 500 explaining the connection is not hijackable", w.code, w.body.String())
 	}
 }
+
+// TestTransportRetriesKeyedRequests documents a net/http client behaviour
+// the engine must count with: a request carrying Idempotency-Key (and a
+// rewindable body) that fails before any response byte on a reused
+// keep-alive connection is silently sent again by http.Transport. One
+// client call, two arrivals in the ledger.
+func TestTransportRetriesKeyedRequests(t *testing.T) {
+	a := newAPI(t, "a", Config{AllowHeaderFaults: true})
+	s := withServer(t, a)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	if r := send(c, s.URL(), "0000000000000001", "x"); r.status != 200 {
+		t.Fatalf("warm-up = %d %v", r.status, r.err)
+	}
+	r := send(c, s.URL(), "0000000000000002", "x", HeaderFault, FaultEmpty) // on the reused connection
+	if r.err == nil {
+		t.Fatalf("got %d; want an error", r.status)
+	}
+	if e, _ := a.Ledger().Lookup("0000000000000002"); e.Arrivals != 2 {
+		t.Fatalf("one client call made %d arrivals; want 2 (the transport's own retry)", e.Arrivals)
+	}
+}

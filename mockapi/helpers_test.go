@@ -60,12 +60,18 @@ type reply struct {
 // send POSTs body to url with Idempotency-Key id (none if "") and extra
 // headers (name, value pairs), and reads the whole answer.
 func send(c *http.Client, url, id, body string, hdr ...string) reply {
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if id != "" {
+		hdr = append(hdr, "Idempotency-Key", id)
+	}
+	return do(c, http.MethodPost, url, body, hdr...)
+}
+
+// do sends one request with headers (name, value pairs) and reads the
+// whole answer.
+func do(c *http.Client, method, url, body string, hdr ...string) reply {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		return reply{err: err}
-	}
-	if id != "" {
-		req.Header.Set("Idempotency-Key", id)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])

@@ -53,6 +53,23 @@ func home(h uint64, c int) int {
 	return int(hi)
 }
 
+// find returns the position of key (found) or of the empty position where
+// it would go. key must not be emptyKey; h is mix64(key).
+func (t *idTable) find(key, h uint64) (i int, found bool) {
+	c := len(t.keys)
+	for i = home(h, c); ; i++ {
+		if i == c {
+			i = 0
+		}
+		switch t.keys[i] {
+		case key:
+			return i, true
+		case emptyKey:
+			return i, false
+		}
+	}
+}
+
 // get returns a pointer to key's slot, or nil. h is mix64(key).
 func (t *idTable) get(key, h uint64) *slot {
 	if key == emptyKey {
@@ -61,18 +78,10 @@ func (t *idTable) get(key, h uint64) *slot {
 		}
 		return nil
 	}
-	c := len(t.keys)
-	for i := home(h, c); ; i++ {
-		if i == c {
-			i = 0
-		}
-		switch t.keys[i] {
-		case key:
-			return &t.slots[i]
-		case emptyKey:
-			return nil
-		}
+	if i, ok := t.find(key, h); ok {
+		return &t.slots[i]
 	}
+	return nil
 }
 
 // upsert returns a pointer to key's slot, inserting a zero slot if needed.
@@ -85,38 +94,23 @@ func (t *idTable) upsert(key, h uint64) *slot {
 	if float64(t.n+1) > tableMaxLoad*float64(len(t.keys)) {
 		t.grow()
 	}
-	c := len(t.keys)
-	for i := home(h, c); ; i++ {
-		if i == c {
-			i = 0
-		}
-		switch t.keys[i] {
-		case key:
-			return &t.slots[i]
-		case emptyKey:
-			t.keys[i] = key
-			t.n++
-			return &t.slots[i]
-		}
+	i, ok := t.find(key, h)
+	if !ok {
+		t.keys[i] = key
+		t.n++
 	}
+	return &t.slots[i]
 }
 
 func (t *idTable) grow() {
 	keys, slots := t.keys, t.slots
 	c := int(math.Ceil(float64(len(keys)) * tableGrowth))
 	t.keys, t.slots = make([]uint64, c), make([]slot, c)
+	// Keys are distinct, so find only ever lands on an empty position.
 	for j, k := range keys {
-		if k == emptyKey {
-			continue
-		}
-		for i := home(mix64(k), c); ; i++ {
-			if i == c {
-				i = 0
-			}
-			if t.keys[i] == emptyKey {
-				t.keys[i], t.slots[i] = k, slots[j]
-				break
-			}
+		if k != emptyKey {
+			i, _ := t.find(k, mix64(k))
+			t.keys[i], t.slots[i] = k, slots[j]
 		}
 	}
 }
