@@ -80,6 +80,8 @@ type StrategyResult struct {
 	Warmup WarmupResult `json:"warmup"`
 	// Series is the user's view per second of measurement.
 	Series []SeriesPoint `json:"series,omitempty"`
+	// Broker holds the queue strategy's broker figures.
+	Broker *BrokerStats `json:"broker,omitempty"`
 	// Spread, with --repeat N, is the spread of the main figures across the
 	// N repeats; the figures above are then those of the median repeat.
 	Spread *Spread `json:"spread,omitempty"`
@@ -201,4 +203,15 @@ type Range struct {
 	Median float64 `json:"median"`
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
+}
+
+// BrokerStats are what the queue strategy's broker did during a run.
+type BrokerStats struct {
+	Published     int64 `json:"published"`
+	Duplicates    int64 `json:"duplicates"`
+	PublishErrors int64 `json:"publish_errors"`
+	Redeliveries  int64 `json:"redeliveries"`
+	DeadLetters   int64 `json:"dead_letters"`
+	// PeakPending is the largest backlog of either consumer.
+	PeakPending int64 `json:"peak_pending"`
 }
