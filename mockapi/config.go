@@ -56,7 +56,10 @@ type LatencyPart struct {
 	Latency `yaml:",inline"`
 }
 
-// ErrorRule answers Status (with Body and Headers) to a share Rate of arrivals.
+// ErrorRule answers Status (400-599, with Body and Headers) to a share Rate
+// of arrivals. The rates of all errors and faults together must be <= 1:
+// one draw per arrival picks at most one of them. Without Body the answer is
+// an application/problem+json document.
 type ErrorRule struct {
 	Status  int               `json:"status" yaml:"status"`
 	Rate    float64           `json:"rate" yaml:"rate"`
@@ -64,7 +67,9 @@ type ErrorRule struct {
 	Headers map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
 }
 
-// RateLimit is a token bucket of RPS tokens per second holding at most Burst.
+// RateLimit is a token bucket of RPS tokens per second holding at most Burst
+// (0 means 1). A rejected arrival gets 429 with Retry-After: RetryAfter
+// rounded up to whole seconds, or, when 0, the time until the next token.
 type RateLimit struct {
 	RPS        float64  `json:"rps" yaml:"rps"`
 	Burst      int      `json:"burst,omitempty" yaml:"burst,omitempty"`
@@ -82,6 +87,8 @@ const (
 )
 
 // Fault is a connection-level fault injected into a share Rate of arrivals.
+// Duration is how long slow_body takes to dribble its body (default 1s);
+// the other kinds ignore it.
 type Fault struct {
 	Kind     string   `json:"kind" yaml:"kind"`
 	Rate     float64  `json:"rate" yaml:"rate"`
