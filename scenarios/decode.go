@@ -20,7 +20,7 @@ import (
 // YAML; these stop alias bombs and pathological nesting, not real files.
 const (
 	maxFileSize = 1 << 20 // bytes
-	maxNodes    = 100_000 // nodes decoded, each alias use counted again
+	maxNodes    = 20_000  // nodes decoded, each alias use counted again
 	maxDepth    = 64      // nesting of mappings and lists
 )
 
@@ -34,13 +34,24 @@ const (
 type decoder struct {
 	r       *report
 	anchors map[string]ast.Node
+	fields  map[reflect.Type][]yamlField
 	visits  int
 	depth   int
 	tooBig  bool
 }
 
 func newDecoder(r *report) *decoder {
-	return &decoder{r: r, anchors: make(map[string]ast.Node)}
+	return &decoder{r: r, anchors: make(map[string]ast.Node), fields: make(map[reflect.Type][]yamlField)}
+}
+
+// fieldsOf returns yamlFields(t), computed once per decoder.
+func (d *decoder) fieldsOf(t reflect.Type) []yamlField {
+	f, ok := d.fields[t]
+	if !ok {
+		f = yamlFields(t)
+		d.fields[t] = f
+	}
+	return f
 }
 
 // decode decodes n into v (which must be settable) and records path in the
@@ -299,7 +310,7 @@ func (d *decoder) structure(n ast.Node, path string, v reflect.Value) {
 	if !ok {
 		return
 	}
-	fields := yamlFields(v.Type())
+	fields := d.fieldsOf(v.Type())
 	for _, e := range entries {
 		p := joinPath(path, e.key)
 		i := slices.IndexFunc(fields, func(f yamlField) bool { return f.name == e.key })

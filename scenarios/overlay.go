@@ -37,7 +37,7 @@ func (d *decoder) overlayPolicies(s *Scenario) {
 // is always laid over the scenario profile, not over an earlier phase.
 // Phases that reset, or name an unknown API, keep Set nil.
 func (d *decoder) overlayPhases(s *Scenario) {
-	fields := yamlFields(reflect.TypeFor[mockapi.Config]())
+	fields := d.fieldsOf(reflect.TypeFor[mockapi.Config]())
 	for i := range s.Phases {
 		ph := &s.Phases[i]
 		base, ok := s.APIs.Profile(ph.API)
