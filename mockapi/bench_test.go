@@ -82,3 +82,23 @@ func BenchmarkLedgerBytesPerID(b *testing.B) {
 	}
 	b.ReportMetric(perID, "B/id")
 }
+
+// BenchmarkServeTCP is one client round trip through a real Server on a
+// keep-alive loopback connection: what net/http and the mock cost together.
+func BenchmarkServeTCP(b *testing.B) {
+	a := newAPI(b, "a", Config{Idempotency: "off"})
+	s := withServer(b, a)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	ids := benchIDs(1 << 16)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := send(c, s.URL(), ids[i&(len(ids)-1)], "")
+		i++
+		if r.err != nil || r.status != 200 {
+			b.Fatalf("got %d %v", r.status, r.err)
+		}
+	}
+}
