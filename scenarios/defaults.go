@@ -29,18 +29,14 @@ const DefaultName = "quick"
 //	                   multiplier 2, jitter full: each whenever unset, in
 //	                   every policy
 const (
-	defaultSeed           = 1
-	defaultProfile        = ProfileConstant
-	defaultMaxInFlight    = 10000
-	defaultUserTimeout    = 10 * time.Second
-	defaultDrainTimeout   = 30 * time.Second
-	defaultIdempotency    = "on"
-	defaultGatewayWait    = "all"
-	defaultLegTimeout     = 2 * time.Second
-	defaultBackoffInitial = 50 * time.Millisecond
-	defaultBackoffMax     = 2 * time.Second
-	defaultBackoffFactor  = 2
-	defaultJitter         = "full"
+	defaultSeed         = 1
+	defaultProfile      = ProfileConstant
+	defaultMaxInFlight  = 10000
+	defaultUserTimeout  = 10 * time.Second
+	defaultDrainTimeout = 30 * time.Second
+	defaultIdempotency  = "on"
+	defaultGatewayWait  = "all"
+	defaultLegTimeout   = 2 * time.Second
 )
 
 // defaultStrategies are run when a scenario lists none.
@@ -121,18 +117,21 @@ func fillAPI(c *mockapi.Config) {
 	}
 }
 
-// fillBackoff fills each unset backoff field.
+// fillBackoff fills each unset (zero) backoff field with the strategies
+// package's default. Unlike Backoff.Normalize it leaves negative values
+// alone, for validation to report rather than silently replace.
 func fillBackoff(b *strategies.Backoff) {
+	n := b.Normalize()
 	if b.Initial == 0 {
-		b.Initial = defaultBackoffInitial
+		b.Initial = n.Initial
 	}
 	if b.Max == 0 {
-		b.Max = max(defaultBackoffMax, b.Initial)
+		b.Max = n.Max
 	}
 	if b.Multiplier == 0 {
-		b.Multiplier = defaultBackoffFactor
+		b.Multiplier = n.Multiplier
 	}
 	if b.Jitter == "" {
-		b.Jitter = defaultJitter
+		b.Jitter = n.Jitter
 	}
 }

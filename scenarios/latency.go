@@ -8,38 +8,27 @@ import (
 	"github.com/fanbench/fanbench/mockapi"
 )
 
-// Latency distributions (mockapi.Latency.Dist).
-const (
-	DistFixed       = "fixed"
-	DistUniform     = "uniform"
-	DistNormal      = "normal"
-	DistLognormal   = "lognormal"
-	DistExponential = "exponential"
-	DistPareto      = "pareto"
-	DistMixture     = "mixture"
-)
-
 // distNames lists the distributions, for messages.
 func distNames() []string {
-	return []string{DistFixed, DistUniform, DistNormal, DistLognormal, DistExponential, DistPareto, DistMixture}
+	return []string{mockapi.DistFixed, mockapi.DistUniform, mockapi.DistNormal, mockapi.DistLognormal, mockapi.DistExponential, mockapi.DistPareto, mockapi.DistMixture}
 }
 
 // distFields lists the fields a distribution takes besides dist and max.
 func distFields(dist string) []string {
 	switch dist {
-	case DistFixed:
+	case mockapi.DistFixed:
 		return []string{"value"}
-	case DistUniform:
+	case mockapi.DistUniform:
 		return []string{"min"}
-	case DistNormal:
+	case mockapi.DistNormal:
 		return []string{"mean", "stddev"}
-	case DistLognormal:
+	case mockapi.DistLognormal:
 		return []string{"median", "p99", "sigma"}
-	case DistExponential:
+	case mockapi.DistExponential:
 		return []string{"mean"}
-	case DistPareto:
+	case mockapi.DistPareto:
 		return []string{"scale", "alpha"}
-	case DistMixture:
+	case mockapi.DistMixture:
 		return []string{"parts"}
 	}
 	return nil
@@ -113,9 +102,9 @@ func checkLatency(l *mockapi.Latency, path string, add reportFunc) {
 	}
 	checkDuration(add, at("max"), l.Max.D(), "a cap above 0, or no max")
 	switch l.Dist {
-	case DistFixed:
+	case mockapi.DistFixed:
 		checkDuration(add, at("value"), l.Value.D(), "the latency of every call, such as 40ms")
-	case DistUniform:
+	case mockapi.DistUniform:
 		checkDuration(add, at("min"), l.Min.D(), "a lower bound of 0 or more")
 		switch {
 		case l.Max == 0:
@@ -123,10 +112,10 @@ func checkLatency(l *mockapi.Latency, path string, add reportFunc) {
 		case l.Max > 0 && l.Max < l.Min:
 			add(at("max"), "%s is below min (%s); want max of at least min", l.Max.D(), l.Min.D())
 		}
-	case DistNormal:
+	case mockapi.DistNormal:
 		positive("mean", l.Mean.D())
 		checkDuration(add, at("stddev"), l.Stddev.D(), "a spread of 0 or more, such as 10ms")
-	case DistLognormal:
+	case mockapi.DistLognormal:
 		positive("median", l.Median.D())
 		switch {
 		case l.P99 == 0 && l.Sigma == 0:
@@ -138,14 +127,14 @@ func checkLatency(l *mockapi.Latency, path string, add reportFunc) {
 		case l.Sigma != 0 && !(l.Sigma > 0):
 			add(at("sigma"), "%s is not above 0; want the spread of log(latency), such as 0.5", num(l.Sigma))
 		}
-	case DistExponential:
+	case mockapi.DistExponential:
 		positive("mean", l.Mean.D())
-	case DistPareto:
+	case mockapi.DistPareto:
 		positive("scale", l.Scale.D())
 		if !(l.Alpha > 0) {
 			add(at("alpha"), "pareto needs alpha above 0, such as 1.5 (lower is heavier-tailed)")
 		}
-	case DistMixture:
+	case mockapi.DistMixture:
 		validateMixture(l.Parts, at("parts"), add)
 	}
 }

@@ -6,13 +6,6 @@ import (
 	"github.com/fanbench/fanbench/strategies"
 )
 
-// Jitter modes (strategies.Backoff.Jitter).
-const (
-	JitterFull  = "full"
-	JitterEqual = "equal"
-	JitterNone  = "none"
-)
-
 // validatePolicy checks a resilience policy found at path.
 func validatePolicy(p *strategies.Policy, path string, add reportFunc) {
 	at := func(field string) string { return joinPath(path, field) }
@@ -28,7 +21,7 @@ func validatePolicy(p *strategies.Policy, path string, add reportFunc) {
 	if p.Backoff.Multiplier < 1 {
 		add(joinPath(b, "multiplier"), "%s would shrink the waits; want 1 or more, such as 2", num(p.Backoff.Multiplier))
 	}
-	checkOneOf(add, joinPath(b, "jitter"), "jitter", p.Backoff.Jitter, JitterFull, JitterEqual, JitterNone)
+	checkOneOf(add, joinPath(b, "jitter"), "jitter", p.Backoff.Jitter, strategies.JitterFull, strategies.JitterEqual, strategies.JitterNone)
 
 	for i, cond := range p.RetryOn {
 		if !retryCondition(cond) {
