@@ -34,13 +34,15 @@ type SLO struct {
 
 // Units of SLO values (SLO.Unit).
 const (
-	UnitMillis     = "ms"
-	UnitRatio      = "ratio"
-	UnitPerSecond  = "/s"
-	UnitMicros     = "us"
-	UnitCount      = "count"
-	wildcardTarget = "*"
+	UnitMillis    = "ms"
+	UnitRatio     = "ratio"
+	UnitPerSecond = "/s"
+	UnitMicros    = "us"
+	UnitCount     = "count"
 )
+
+// wildcardTarget is the SLO strategy that stands for every strategy.
+const wildcardTarget = "*"
 
 // metricFamily is a group of metrics sharing a prefix and a unit:
 // "latency" with members p50 ... mean is latency.p50 ... latency.mean; a
