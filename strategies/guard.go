@@ -1,8 +1,7 @@
 package strategies
 
 // APIGuard is the state of a policy that belongs to one API rather than to
-// one call: its circuit breaker, client rate limiter, retry budget and
-// Retry-After pause. Every leg to the same API in a run must share one
+// one call: its circuit breaker, client rate limiter and retry budget. Every leg to the same API in a run must share one
 // guard (NewLeg's WithGuard), or each leg would keep its own breaker and
 // budget and the API would see the sum of their traffic. Safe for
 // concurrent use.
@@ -12,7 +11,6 @@ type APIGuard struct {
 	breaker *breaker       // nil: no breaker
 	limiter *clientLimiter // nil: no client rate limit
 	budget  *retryBudget   // nil: no retry budget
-	pause   pause          // used only when the policy honours Retry-After
 }
 
 // NewAPIGuard returns the shared state of policy p for the API named api.

@@ -85,8 +85,8 @@ type Leg struct {
 // LegOption sets an optional part of a Leg.
 type LegOption func(*Leg)
 
-// WithGuard makes the leg share g (breaker, client rate limit, retry budget,
-// Retry-After pause) with every other leg given g. Legs to the same API in
+// WithGuard makes the leg share g (breaker, client rate limit, retry budget)
+// with every other leg given g. Legs to the same API in
 // one run must share a guard; without this option a leg has its own.
 func WithGuard(g *APIGuard) LegOption {
 	return func(l *Leg) { l.guard = g }
@@ -96,7 +96,11 @@ func WithGuard(g *APIGuard) LegOption {
 // [0, 1) and must be safe for concurrent use. The default is math/rand/v2's
 // Float64. Tests pin it to check the bounds of a jitter.
 func WithRand(f func() float64) LegOption {
-	return func(l *Leg) { l.rand = f }
+	return func(l *Leg) {
+		if f != nil {
+			l.rand = f
+		}
+	}
 }
 
 // NewLeg returns a leg to the API named api at url, sending through client
@@ -159,16 +163,10 @@ type tried struct {
 }
 
 // try makes attempt n (0 = the first) of a leg through the API's guard: it
-// waits out a Retry-After pause, asks the breaker, waits for the client
-// rate limit, then calls. Waiting for the limiter inside the breaker's
+// asks the breaker, waits for the client rate limit, then calls. Waiting for the limiter inside the breaker's
 // admission means a refused attempt never spends a rate-limit slot.
 func (l *Leg) try(ctx context.Context, s Send, n int) tried {
 	g := l.guard
-	if l.policy.HonorRetryAfter {
-		if err := g.pause.wait(ctx); err != nil {
-			return tried{res: LegResult{Err: fmt.Errorf("wait out Retry-After: %w", err)}}
-		}
-	}
 	var t tried
 	res, err := g.breaker.do(func() LegResult {
 		if err := g.limiter.wait(ctx); err != nil {
@@ -185,7 +183,6 @@ func (l *Leg) try(ctx context.Context, s Send, n int) tried {
 		if l.policy.HonorRetryAfter && retryAfter != "" && (r.Status == http.StatusTooManyRequests || r.Status >= 500) {
 			if d, ok := parseRetryAfter(retryAfter, time.Now()); ok {
 				t.retryAfter, t.hasRetryAfter = min(d, l.policy.Backoff.Max), true
-				g.pause.extend(time.Now().Add(t.retryAfter))
 			}
 		}
 		return r

@@ -176,13 +176,13 @@ func TestMockLostAck(t *testing.T) {
 }
 
 // TestMockRateLimitedB: b takes 100 calls a second (burst 100) and the
-// client offers far more. Honouring b's Retry-After (which also pauses the
-// other workers' calls to b), the calls b receives stay within 10% of what
-// its limit admits over the run, and every send still reaches b.
+// client offers far more. Honouring b's Retry-After, the calls b receives
+// stay within 10% of what its limit admits over the run, and every send
+// still reaches b.
 //
-// The bound holds for a few closed-loop workers: when a pause ends, every
-// leg waiting on it calls at once, so the excess per pause is about the
-// number of waiting legs (see pause.go).
+// The bound holds for a few closed-loop workers, whose retries hold them
+// back. An open-loop load keeps making first attempts whatever b says; only
+// a client rate limit (Policy.ClientRateLimit) keeps that within the limit.
 func TestMockRateLimitedB(t *testing.T) {
 	const rps, burst = 100, 100
 	p := Policy{

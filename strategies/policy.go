@@ -16,15 +16,23 @@ type Policy struct {
 	// literal status such as "503", "network", "timeout". Empty with
 	// Retries > 0 means all of 429, 5xx, network and timeout.
 	RetryOn []string `json:"retry_on,omitempty" yaml:"retry_on,omitempty"`
-	// HonorRetryAfter waits as long as a Retry-After header says (seconds
-	// or HTTP-date), capped by Backoff.Max.
+	// HonorRetryAfter makes the retry after a 429 or 5xx answer wait as long
+	// as its Retry-After header says (delta-seconds or HTTP-date), capped by
+	// Backoff.Max; an answer without a valid one falls back to the backoff.
+	// It holds back the retries of the leg that got it, not other sends.
 	HonorRetryAfter bool `json:"honor_retry_after,omitempty" yaml:"honor_retry_after,omitempty"`
 	// RetryBudget caps retries at this share of all calls to an API
-	// (0 = no budget; 0.2 = at most one call in five is a retry).
+	// (0 = no budget; 0.2 = at most one call in five is a retry). The credit
+	// a healthy spell banks is bounded (10 retries), so an outage cannot
+	// spend an old surplus at once.
 	RetryBudget float64 `json:"retry_budget,omitempty" yaml:"retry_budget,omitempty"`
-	// Breaker, when set, is a circuit breaker per API.
+	// Breaker, when set, is a circuit breaker per API. A 5xx, a network
+	// error or a timeout counts as a failure; a 429 counts as nothing; any
+	// other answer is a success.
 	Breaker *Breaker `json:"breaker,omitempty" yaml:"breaker,omitempty"`
-	// ClientRateLimit caps calls per second to each API (0 = off).
+	// ClientRateLimit caps calls per second to each API (0 = off), evenly
+	// spaced (burst 1). A leg whose context would end before its turn fails
+	// at once.
 	ClientRateLimit float64 `json:"client_rate_limit,omitempty" yaml:"client_rate_limit,omitempty"`
 }
 

@@ -26,7 +26,7 @@ func (l *Leg) retry(ctx context.Context, s Send) LegResult {
 	op := func() (LegResult, error) {
 		t := l.try(ctx, s, last.Attempts)
 		if !t.sent {
-			// Refused, or the wait for the pause or the limiter was cut
+			// Refused, or the wait for the rate limiter was cut
 			// short: the leg ends with what its last call got.
 			if last.Attempts == 0 {
 				return t.res, backoff.Permanent(errNoRetry)

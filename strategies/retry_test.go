@@ -313,48 +313,6 @@ func TestLegRetryStopsWithContext(t *testing.T) {
 	})
 }
 
-// TestRetryAfterPausesTheAPI: a Retry-After one leg got holds every leg to
-// that API that shares its guard, first attempts included; a leg with a
-// guard of its own is not held.
-func TestRetryAfterPausesTheAPI(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := Policy{Retries: 1, HonorRetryAfter: true, Backoff: Backoff{Max: 5 * time.Second}}
-		stats := new(LegStats)
-		guard := NewAPIGuard("b", p, stats)
-		throttled := newFakeTransport(status(429, "Retry-After", "2"), status(200))
-		first := fakeLeg(throttled, p, stats, WithGuard(guard))
-		other := newFakeTransport(status(200))
-		second := fakeLeg(other, p, stats, WithGuard(guard))
-		alone := newFakeTransport(status(200))
-		unshared := fakeLeg(alone, p, new(LegStats))
-
-		done := make(chan LegResult)
-		go func() { done <- call(first, "id-1") }()
-		time.Sleep(10 * ms)
-		r2 := call(second, "id-2")
-		r3 := call(unshared, "id-3")
-		r1 := <-done
-		if got, want := throttled.times(), []time.Duration{0, 2 * time.Second}; !slices.Equal(got, want) {
-			t.Errorf("throttled leg: attempts at %v; want %v", got, want)
-		}
-		if got, want := other.times(), []time.Duration{2 * time.Second}; !slices.Equal(got, want) {
-			t.Errorf("leg sharing the guard: attempts at %v; want %v (held by the pause)", got, want)
-		}
-		if got, want := alone.times(), []time.Duration{2 * time.Second}; !slices.Equal(got, want) {
-			// made at 0 by newFakeTransport; called once r2 returned at 2s
-			t.Errorf("leg with its own guard: attempts at %v; want %v", got, want)
-		}
-		for i, r := range []LegResult{r1, r2, r3} {
-			if !r.OK() {
-				t.Errorf("leg %d: %s; want success", i+1, r.Failure())
-			}
-		}
-		if r2.Latency != 2*time.Second-10*ms || r3.Latency != 0 {
-			t.Errorf("latencies %v (shared), %v (own guard); want 1.99s, 0", r2.Latency, r3.Latency)
-		}
-	})
-}
-
 // TestRetryBudget: against an API that always fails, retries stay at or
 // below the budget's share of all calls, and the legs it refuses say so.
 func TestRetryBudget(t *testing.T) {
