@@ -35,7 +35,7 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			s.Name, s.Requests, s.RateAchieved, 100*s.SuccessRatio,
 			ms(c.P50), ms(c.P90), ms(c.P99), ms(c.P999), ms(c.Max),
-			ms(s.IdealMs.P50), ms(s.IdealMs.P99), signed(s.OverheadMs.P50), signed(s.OverheadMs.P99))
+			idealMs(s, s.IdealMs.P50), idealMs(s, s.IdealMs.P99), overheadMs(s, s.OverheadMs.P50), overheadMs(s, s.OverheadMs.P99))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -63,18 +63,11 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 	}
 
 	var notes []string
-	for _, s := range r.Strategies {
-		if s.DriverSaturated {
-			notes = append(notes, warn(opt, fmt.Sprintf(
-				"%s: the driver could not keep the schedule (requested %.1f/s, achieved %.1f/s, in-flight cap hit %d times, worst lag %.1fms); latency is corrected from intended times, but the offered load was lower than asked",
-				s.Name, s.RateRequested, s.RateAchieved, s.Saturation.InFlightCapHits, s.Saturation.MaxLagMs)))
-		}
-		if s.Lost > 0 {
-			notes = append(notes, warn(opt, fmt.Sprintf(
-				"%s: LOST %d sends: the user was told they succeeded, but they did not reach both APIs", s.Name, s.Lost)))
-		}
-		if n := s.StatusCodes["0"]; n > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %d user requests got no answer %v", s.Name, n, s.Errors))
+	for _, n := range notesOf(r) {
+		if n.Warn {
+			notes = append(notes, warn(opt, n.Text))
+		} else {
+			notes = append(notes, n.Text)
 		}
 	}
 	if len(notes) > 0 {
@@ -91,7 +84,7 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 			if c.Error != "" {
 				detail = c.Error
 			}
-			fmt.Fprintf(&b, "  %-4s  %s  (%s)\n", verdict, c.Expr, detail)
+			fmt.Fprintf(&b, "  %-7s  %s  (%s)\n", verdict, c.Expr, detail)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -109,6 +102,24 @@ func warn(opt TextOptions, s string) string {
 func ms(v float64) string { return fmt.Sprintf("%.1f", v) }
 
 func signed(v float64) string { return fmt.Sprintf("%+.1f", v) }
+
+// idealMs and overheadMs show a dash for a strategy without an ideal (the
+// engine has no model of it), rather than a zero that reads as a figure.
+func idealMs(s StrategyResult, v float64) string {
+	if !hasIdeal(s) {
+		return "–"
+	}
+	return ms(v)
+}
+
+func overheadMs(s StrategyResult, v float64) string {
+	if !hasIdeal(s) {
+		return "–"
+	}
+	return signed(v)
+}
+
+func hasIdeal(s StrategyResult) bool { return s.IdealMs.P50 > 0 || s.IdealMs.P99 > 0 }
 
 func describeLoadInfo(l LoadInfo) string {
 	p := l.Profile

@@ -51,7 +51,14 @@ func (c *Chart) WritePNG(w io.Writer) error { return c.write(w, "png") }
 // WriteSVG draws the chart as an SVG document.
 func (c *Chart) WriteSVG(w io.Writer) error { return c.write(w, "svg") }
 
-func (c *Chart) write(w io.Writer, format string) error {
+func (c *Chart) write(w io.Writer, format string) (err error) {
+	// gonum/plot panics on data it cannot draw (a zero on a log axis);
+	// one bad chart must cost that chart, not the run's other reports.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("plot: draw %s: %v", format, p)
+		}
+	}()
 	if len(c.panels) == 0 {
 		return fmt.Errorf("plot: chart has no panels")
 	}

@@ -72,13 +72,13 @@ func addSpectrum(p *plot.Plot, lines []spectrumLine, maxNines float64) error {
 		xys := make(plotter.XYs, 0, len(l.qs))
 		for _, q := range l.qs {
 			x := Nines(q.Q)
-			if x > maxNines+1e-9 || math.IsNaN(q.Ms) || math.IsInf(q.Ms, 0) {
+			// A latency of 0 cannot sit on a log axis (and is no
+			// measurement: histograms start at 1 µs).
+			if x > maxNines+1e-9 || q.Ms <= 0 || math.IsNaN(q.Ms) || math.IsInf(q.Ms, 0) {
 				continue
 			}
 			xys = append(xys, plotter.XY{X: x, Y: q.Ms})
-			if q.Ms > 0 {
-				lo = math.Min(lo, q.Ms)
-			}
+			lo = math.Min(lo, q.Ms)
 			hi = math.Max(hi, q.Ms)
 		}
 		if len(xys) == 0 {

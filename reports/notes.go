@@ -1,0 +1,61 @@
+package reports
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// note is a remark a report must make next to its tables: something that
+// makes a figure untrustworthy or that a reader would otherwise miss.
+type note struct {
+	// Warn marks a note that is bad news (a lost send, a saturated
+	// driver) rather than context.
+	Warn bool
+	Text string
+}
+
+// notesOf lists, strategy by strategy, the remarks every report makes.
+func notesOf(r *Results) []note {
+	var ns []note
+	for _, s := range r.Strategies {
+		if s.DriverSaturated {
+			ns = append(ns, note{Warn: true, Text: fmt.Sprintf(
+				"%s: the driver could not keep the schedule (requested %.1f/s, achieved %.1f/s, in-flight cap hit %d times, worst lag %.1fms); latency is corrected from intended times, but the offered load was lower than asked",
+				s.Name, s.RateRequested, s.RateAchieved, s.Saturation.InFlightCapHits, s.Saturation.MaxLagMs)})
+		}
+		if s.Lost > 0 {
+			ns = append(ns, note{Warn: true, Text: fmt.Sprintf(
+				"%s: LOST %d sends: the user was told they succeeded, but they did not reach both APIs", s.Name, s.Lost)})
+		}
+		if b := s.Broker; b != nil {
+			ns = append(ns, note{Text: fmt.Sprintf(
+				"%s: broker published %d (%d deduplicated, %d publish errors), %d redeliveries, %d dead letters, peak backlog %d",
+				s.Name, b.Published, b.Duplicates, b.PublishErrors, b.Redeliveries, b.DeadLetters, b.PeakPending)})
+		}
+		if n := s.StatusCodes["0"]; n > 0 {
+			ns = append(ns, note{Text: fmt.Sprintf("%s: %d user requests got no answer (%s)", s.Name, n, countsText(s.Errors))})
+		}
+	}
+	for _, m := range r.Phases {
+		if m.Error != "" {
+			ns = append(ns, note{Warn: true, Text: fmt.Sprintf(
+				"%s: fault phase at %gs (%s API %s) was refused by the mock: %s", m.Strategy, m.AtS, m.Action, m.API, m.Error)})
+		}
+	}
+	return ns
+}
+
+// countsText renders a count map as "a: 1, b: 2" in key order, so the
+// same results always read the same.
+func countsText(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
