@@ -39,6 +39,7 @@ type jetStream struct {
 	subject   string    // sends are published here
 	dlq       string    // dead-letter stream
 	consumers map[string]jetstream.Consumer
+	created   []string // streams this run created, and so deletes
 }
 
 var _ broker = (*jetStream)(nil)
@@ -116,6 +117,7 @@ func (j *jetStream) setUp(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("queue: %s: create stream %q: %w", j.where, j.cfg.Stream, err)
 	}
+	j.created = append(j.created, j.cfg.Stream)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
 		Name:        j.dlq,
 		Description: "fanbench queue strategy: sends an API's consumer gave up on",
@@ -126,6 +128,7 @@ func (j *jetStream) setUp(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("queue: %s: create dead-letter stream %q: %w", j.where, j.dlq, err)
 	}
+	j.created = append(j.created, j.dlq)
 	for _, api := range j.cfg.APIs {
 		if err := checkName("consumer", api); err != nil {
 			return err
@@ -204,12 +207,13 @@ func (j *jetStream) Pending(ctx context.Context, api string) (int, error) {
 	return int(info.NumPending) + info.NumAckPending, nil
 }
 
-// Close implements broker: it deletes the run's streams (their consumers
-// go with them), closes the connection and shuts the embedded server down.
+// Close implements broker: it deletes the streams the run created (their
+// consumers go with them; a stream it refused to adopt is left alone),
+// closes the connection and shuts the embedded server down.
 func (j *jetStream) Close(ctx context.Context) error {
 	var errs []error
-	if j.js != nil && !j.nc.IsClosed() {
-		for _, name := range []string{j.cfg.Stream, j.dlq} {
+	if !j.nc.IsClosed() {
+		for _, name := range j.created {
 			err := j.js.DeleteStream(ctx, name)
 			if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 				errs = append(errs, fmt.Errorf("queue: %s: delete stream %q: %w", j.where, name, err))

@@ -1,0 +1,187 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nuid"
+	"go.uber.org/goleak"
+
+	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/strategies"
+	"github.com/fanbench/fanbench/strategies/queue"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// externalURL is the NATS server the external-broker tests use.
+const externalURL = "nats://127.0.0.1:4222"
+
+// requireBrokers, when "1" in the environment, turns an unreachable
+// external broker from a skip into a failure (CI sets it).
+const requireBrokers = "FANBENCH_REQUIRE_BROKERS"
+
+// brokers runs fn once on an embedded server (URL "") and once on the
+// external server at externalURL, as subtests "embedded" and "external".
+func brokers(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	t.Run("embedded", func(t *testing.T) { fn(t, "") })
+	t.Run("external", func(t *testing.T) {
+		needExternal(t)
+		fn(t, externalURL)
+	})
+}
+
+// needExternal skips the test when the external server is unreachable,
+// unless FANBENCH_REQUIRE_BROKERS=1 says it must be there.
+func needExternal(t *testing.T) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(externalURL, "nats://"), time.Second)
+	if err == nil {
+		c.Close()
+		return
+	}
+	if os.Getenv(requireBrokers) == "1" {
+		t.Fatalf("external NATS server %s unreachable (%v) and %s=1", externalURL, err, requireBrokers)
+	}
+	t.Skipf("external NATS server %s unreachable (%v); set %s=1 to fail instead", externalURL, err, requireBrokers)
+}
+
+// streamName returns a stream name unique to the test and the run, so a
+// shared broker never mixes two tests and a leftover names its test.
+func streamName(t *testing.T) string {
+	t.Helper()
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, t.Name())
+	if len(name) > 32 {
+		name = name[len(name)-32:]
+	}
+	return "FANBENCH_T_" + name + "_" + nuid.Next()[:10]
+}
+
+// fixed returns a latency of exactly d.
+func fixed(d time.Duration) mockapi.Latency {
+	return mockapi.Latency{Dist: "fixed", Value: mockapi.Duration(d)}
+}
+
+// apis are the two mock APIs of a test, served on loopback until it ends.
+type apis struct {
+	a, b *mockapi.API
+	legA *strategies.Leg
+	legB *strategies.Leg
+}
+
+// startAPIs serves mocks a and b with cfgA and cfgB and returns legs to
+// them with policy. Everything is closed when the test ends.
+func startAPIs(t *testing.T, cfgA, cfgB mockapi.Config, policy strategies.Policy) *apis {
+	t.Helper()
+	client := strategies.NewClient(64)
+	t.Cleanup(client.CloseIdleConnections)
+	var out apis
+	for i, cfg := range []mockapi.Config{cfgA, cfgB} {
+		name := string(rune('a' + i))
+		api, err := mockapi.New(name, cfg, 42)
+		if err != nil {
+			t.Fatalf("mockapi.New(%q): %v", name, err)
+		}
+		srv, err := mockapi.Serve(context.Background(), api, "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("mockapi.Serve(%q): %v", name, err)
+		}
+		t.Cleanup(func() {
+			if err := srv.Close(); err != nil {
+				t.Errorf("close mock %s: %v", name, err)
+			}
+		})
+		leg := strategies.NewLeg(name, srv.URL()+"/send", client, policy, new(strategies.LegStats))
+		if i == 0 {
+			out.a, out.legA = api, leg
+		} else {
+			out.b, out.legB = api, leg
+		}
+	}
+	return &out
+}
+
+// newQueue starts a queue over m's legs, closed when the test ends.
+func newQueue(t *testing.T, m *apis, opt queue.Options) *queue.Queue {
+	t.Helper()
+	if opt.Stream == "" {
+		opt.Stream = streamName(t)
+	}
+	opt.Logf = t.Logf
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	q, err := queue.New(ctx, m.legA, m.legB, opt)
+	if err != nil {
+		t.Fatalf("queue.New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := q.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return q
+}
+
+// sent is what a paced run of sends saw.
+type sent struct {
+	ids     []string
+	start   []time.Time     // when each Send began
+	latency []time.Duration // how long each Send took
+}
+
+// sendPaced makes n sends at rate per second, one after another on the
+// schedule, and fails the test unless each is accepted with 202.
+func sendPaced(t *testing.T, q *queue.Queue, prefix string, n int, rate float64) sent {
+	t.Helper()
+	out := sent{ids: make([]string, n), start: make([]time.Time, n), latency: make([]time.Duration, n)}
+	interval := time.Duration(float64(time.Second) / rate)
+	t0 := time.Now()
+	for i := range n {
+		if d := time.Until(t0.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		id := fmt.Sprintf("%s-%04d", prefix, i)
+		out.ids[i], out.start[i] = id, time.Now()
+		rep := q.Send(t.Context(), strategies.Send{ID: id, Body: []byte(`{"n":` + fmt.Sprint(i) + `}`)})
+		out.latency[i] = time.Since(out.start[i])
+		if rep.Status != http.StatusAccepted {
+			t.Fatalf("Send(%s) = %d (legs %+v); want 202", id, rep.Status, rep.Legs)
+		}
+	}
+	return out
+}
+
+// drain waits for q to deliver everything, or fails the test after limit.
+func drain(t *testing.T, q *queue.Queue, limit time.Duration) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
+	defer cancel()
+	start := time.Now()
+	if err := q.Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	return time.Since(start)
+}
+
+// quantile returns the q-quantile (0..1) of ds by the nearest rank.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}

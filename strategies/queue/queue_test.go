@@ -1,0 +1,372 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/goleak"
+
+	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/strategies"
+	"github.com/fanbench/fanbench/strategies/queue"
+)
+
+// policy is the legs' policy in these tests: one attempt per delivery.
+var policy = strategies.Policy{Timeout: 2 * time.Second}
+
+// quickBackoff keeps redeliveries fast enough for tests.
+var quickBackoff = strategies.Backoff{Initial: 5 * time.Millisecond, Max: 40 * time.Millisecond}
+
+func TestDeliversEverySendOnce(t *testing.T) {
+	brokers(t, func(t *testing.T, url string) {
+		m := startAPIs(t,
+			mockapi.Config{Latency: fixed(50 * time.Millisecond)},
+			mockapi.Config{Latency: fixed(50 * time.Millisecond)},
+			policy)
+		q := newQueue(t, m, queue.Options{URL: url})
+
+		const n = 200
+		s := sendPaced(t, q, "once", n, 100)
+		took := drain(t, q, 5*time.Second)
+
+		var delivery []time.Duration
+		for i, id := range s.ids {
+			var both time.Time
+			for _, api := range []*mockapi.API{m.a, m.b} {
+				e, ok := api.Ledger().Lookup(id)
+				if !ok || e.Effects != 1 {
+					t.Fatalf("API %s, send %s: entry %+v (found %v); want Effects 1", api.Name(), id, e, ok)
+				}
+				if e.FirstSuccess.After(both) {
+					both = e.FirstSuccess
+				}
+			}
+			delivery = append(delivery, both.Sub(s.start[i]))
+		}
+		st := q.Stats()
+		if st.Published != n || st.DeadLetters != 0 || st.Redeliveries != 0 || st.PublishErrors != 0 {
+			t.Errorf("Stats = %+v; want %d published, no dead letters, redeliveries or publish errors", st, n)
+		}
+		for _, c := range st.Consumers {
+			if c.Acked != n || c.Deliveries != n {
+				t.Errorf("consumer %s: %+v; want %d deliveries, all acked", c.API, c, n)
+			}
+		}
+		// The user waits for the broker only, not for the 50ms legs.
+		p50, p99 := quantile(s.latency, 0.5), quantile(s.latency, 0.99)
+		if p50 > 25*time.Millisecond {
+			t.Errorf("Send p50 = %v; want well under a leg's 50ms", p50)
+		}
+		t.Logf("Send p50 %v p99 %v max %v; delivery to both p50 %v p99 %v; drain %v; peak pending %d",
+			p50, p99, quantile(s.latency, 1), quantile(delivery, 0.5), quantile(delivery, 0.99), took, st.PeakPending)
+	})
+}
+
+func TestRetriesThroughBroker(t *testing.T) {
+	brokers(t, func(t *testing.T, url string) {
+		m := startAPIs(t,
+			mockapi.Config{},
+			mockapi.Config{Errors: []mockapi.ErrorRule{{Status: 503, Rate: 0.4}}},
+			policy)
+		// 0.4^15 per message: a dead letter in 200 sends has odds of 1 in 5e3.
+		q := newQueue(t, m, queue.Options{URL: url, MaxDeliver: 15, Backoff: quickBackoff})
+
+		const n = 200
+		s := sendPaced(t, q, "retry", n, 400)
+		drain(t, q, 8*time.Second)
+
+		for _, id := range s.ids {
+			for _, api := range []*mockapi.API{m.a, m.b} {
+				if e, ok := api.Ledger().Lookup(id); !ok || e.Effects != 1 {
+					t.Fatalf("API %s, send %s: entry %+v (found %v); want Effects 1", api.Name(), id, e, ok)
+				}
+			}
+		}
+		st := q.Stats()
+		b := st.Consumers[1]
+		if st.DeadLetters != 0 {
+			t.Errorf("DeadLetters = %d; want 0", st.DeadLetters)
+		}
+		// About 0.4/0.6 redeliveries per message; all of them b's.
+		if b.Redeliveries < n/3 || st.Consumers[0].Redeliveries != 0 {
+			t.Errorf("redeliveries a %d, b %d; want 0 for a and about %d for b", st.Consumers[0].Redeliveries, b.Redeliveries, n*2/3)
+		}
+		if b.Naks != b.Redeliveries || b.Deliveries != n+b.Redeliveries || b.Acked != n {
+			t.Errorf("consumer b: %+v; want naks == redeliveries, deliveries == %d + redeliveries, %d acked", b, n, n)
+		}
+		if got := m.b.Ledger().Summary(); int64(got.Arrivals) != b.Deliveries {
+			t.Errorf("b's ledger saw %d arrivals; consumer b made %d deliveries", got.Arrivals, b.Deliveries)
+		}
+		t.Logf("b: %d redeliveries for %d sends; peak pending %d", b.Redeliveries, n, st.PeakPending)
+	})
+}
+
+func TestDeadLettersWhenAPIDown(t *testing.T) {
+	brokers(t, func(t *testing.T, url string) {
+		m := startAPIs(t,
+			mockapi.Config{},
+			mockapi.Config{Errors: []mockapi.ErrorRule{{Status: 503, Rate: 1}}},
+			policy)
+		q := newQueue(t, m, queue.Options{URL: url, MaxDeliver: 2, Backoff: quickBackoff})
+
+		const n = 50
+		s := sendPaced(t, q, "dlq", n, 500)
+		drain(t, q, 5*time.Second)
+
+		for _, id := range s.ids {
+			if e, ok := m.a.Ledger().Lookup(id); !ok || e.Effects != 1 {
+				t.Fatalf("API a, send %s: entry %+v (found %v); want Effects 1", id, e, ok)
+			}
+			if e, ok := m.b.Ledger().Lookup(id); !ok || e.Effects != 0 || e.Arrivals != 2 {
+				t.Fatalf("API b, send %s: entry %+v (found %v); want 2 arrivals, no effect", id, e, ok)
+			}
+		}
+		st := q.Stats()
+		if st.DeadLetters != n || st.Consumers[1].DeadLetters != n || st.Consumers[0].DeadLetters != 0 {
+			t.Errorf("dead letters: total %d, a %d, b %d; want %d, all b's", st.DeadLetters, st.Consumers[0].DeadLetters, st.Consumers[1].DeadLetters, n)
+		}
+		hs, err := q.DeadLetterHeaders(t.Context())
+		if err != nil {
+			t.Fatalf("read dead letters: %v", err)
+		}
+		if len(hs) != n {
+			t.Fatalf("dead-letter stream holds %d messages; want %d", len(hs), n)
+		}
+		seen := map[string]bool{}
+		for _, h := range hs {
+			seen[h.Get(queue.HeaderID)] = true
+			if h.Get(queue.HeaderAPI) != "b" || h.Get(queue.HeaderFailure) != "status 503" ||
+				h.Get(queue.HeaderStatus) != "503" || h.Get(queue.HeaderAttempts) != "2" {
+				t.Errorf("dead letter headers %v; want API b, status 503, 2 attempts", h)
+			}
+		}
+		for _, id := range s.ids {
+			if !seen[id] {
+				t.Errorf("send %s missing from the dead-letter stream", id)
+			}
+		}
+	})
+}
+
+func TestDuplicateSendDeliveredOnce(t *testing.T) {
+	brokers(t, func(t *testing.T, url string) {
+		m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+		q := newQueue(t, m, queue.Options{URL: url})
+		s := strategies.Send{ID: "dup-1", Body: []byte(`{}`)}
+		for range 3 {
+			if rep := q.Send(t.Context(), s); rep.Status != http.StatusAccepted {
+				t.Fatalf("Send = %d; want 202", rep.Status)
+			}
+		}
+		drain(t, q, 5*time.Second)
+		for _, api := range []*mockapi.API{m.a, m.b} {
+			if e, _ := api.Ledger().Lookup(s.ID); e.Arrivals != 1 {
+				t.Errorf("API %s saw %d arrivals of a send published 3 times; want 1 (broker dedup)", api.Name(), e.Arrivals)
+			}
+		}
+		if st := q.Stats(); st.Published != 1 || st.Duplicates != 2 {
+			t.Errorf("Published %d, Duplicates %d; want 1 and 2", st.Published, st.Duplicates)
+		}
+	})
+}
+
+func TestDrainStopsWithContext(t *testing.T) {
+	m := startAPIs(t, mockapi.Config{}, mockapi.Config{Errors: []mockapi.ErrorRule{{Status: 503, Rate: 1}}}, policy)
+	q := newQueue(t, m, queue.Options{MaxDeliver: 1000, Backoff: quickBackoff})
+	sendPaced(t, q, "stuck", 5, 1000)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := q.Drain(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Drain = %v; want an error wrapping context.DeadlineExceeded", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Drain took %v after its 200ms context ended", took)
+	}
+	if !strings.Contains(err.Error(), "for b") {
+		t.Errorf("Drain error %q does not say what is pending for b", err)
+	}
+}
+
+func TestSendAfterCloseIs503(t *testing.T) {
+	m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+	q := newQueue(t, m, queue.Options{})
+	if err := q.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	rep := q.Send(t.Context(), strategies.Send{ID: "late", Body: []byte(`{}`)})
+	if rep.Status != http.StatusServiceUnavailable {
+		t.Fatalf("Send after Close = %d; want 503", rep.Status)
+	}
+	for i, leg := range rep.Legs {
+		if !errors.Is(leg.Err, queue.ErrPublish) || !errors.Is(leg.Err, queue.ErrClosed) {
+			t.Errorf("leg %d error %v; want ErrPublish wrapping ErrClosed", i, leg.Err)
+		}
+	}
+	if st := q.Stats(); st.PublishErrors != 1 || st.Published != 0 {
+		t.Errorf("Stats %+v; want 1 publish error, nothing published", st)
+	}
+	if err := q.Drain(t.Context()); !errors.Is(err, queue.ErrClosed) {
+		t.Errorf("Drain after Close = %v; want ErrClosed", err)
+	}
+	if err := q.Close(); err != nil {
+		t.Errorf("second Close = %v; want nil", err)
+	}
+}
+
+// TestPublishFailureIs503 stops the broker under a live queue: the user must
+// be told 503, never 202.
+func TestPublishFailureIs503(t *testing.T) {
+	needExternal(t) // the embedded server cannot be stopped from outside the queue
+	m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+	q := newQueue(t, m, queue.Options{URL: externalURL, PublishTimeout: 300 * time.Millisecond})
+	// Deleting the stream under the queue makes every publish fail, as
+	// a broker that lost its storage would.
+	nc, err := nats.Connect(externalURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := queue.JetStream(nc)
+	if err := js.DeleteStream(t.Context(), q.Stream()); err != nil {
+		t.Fatalf("delete stream: %v", err)
+	}
+	start := time.Now()
+	rep := q.Send(t.Context(), strategies.Send{ID: "orphan", Body: []byte(`{}`)})
+	if rep.Status != http.StatusServiceUnavailable || !errors.Is(rep.Legs[0].Err, queue.ErrPublish) {
+		t.Fatalf("Send to a deleted stream = %d (%v); want 503 wrapping ErrPublish", rep.Status, rep.Legs[0].Err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("failed Send took %v; want at most about the 300ms publish timeout", took)
+	}
+	if st := q.Stats(); st.PublishErrors != 1 || st.Published != 0 {
+		t.Errorf("Stats %+v; want 1 publish error, nothing published", st)
+	}
+}
+
+func TestCloseDeletesStreamsOnExternalBroker(t *testing.T) {
+	needExternal(t)
+	m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+	name := streamName(t)
+	q := newQueue(t, m, queue.Options{URL: externalURL, Stream: name})
+	sendPaced(t, q, "gone", 10, 1000)
+	drain(t, q, 5*time.Second)
+
+	// A second run may not adopt the first's stream.
+	_, err := queue.New(t.Context(), m.legA, m.legB, queue.Options{URL: externalURL, Stream: name})
+	if !errors.Is(err, queue.ErrStreamExists) {
+		t.Errorf("New on a stream in use = %v; want ErrStreamExists", err)
+	}
+	// ... and must leave it intact for its owner.
+	sendPaced(t, q, "still", 10, 1000)
+	drain(t, q, 5*time.Second)
+	for _, api := range []*mockapi.API{m.a, m.b} {
+		if e, _ := api.Ledger().Lookup("still-0009"); e.Effects != 1 {
+			t.Errorf("after a refused New, API %s got %+v for a send of the first run; want Effects 1", api.Name(), e)
+		}
+	}
+	if err := q.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	nc, err := nats.Connect(externalURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := queue.JetStream(nc)
+	for _, s := range []string{name, name + queue.DeadLetterSuffix} {
+		if _, err := js.Stream(t.Context(), s); !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Errorf("stream %s after Close: %v; want ErrStreamNotFound", s, err)
+		}
+	}
+}
+
+// TestEmbeddedShutdownLeavesNothing checks the embedded server's
+// goroutines and store directory are gone after Close. The run is a
+// subtest so that its mocks and HTTP client are closed (by its cleanups)
+// before the check, which then needs no exceptions.
+func TestEmbeddedShutdownLeavesNothing(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Run("run", func(t *testing.T) {
+		m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		q, err := queue.New(ctx, m.legA, m.legB, queue.Options{Stream: streamName(t)})
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		dir := q.StoreDir()
+		if _, err := os.Stat(dir); err != nil {
+			t.Fatalf("store directory %q: %v", dir, err)
+		}
+		sendPaced(t, q, "leak", 20, 1000)
+		drain(t, q, 5*time.Second)
+		if err := q.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("store directory %q after Close: %v; want it removed", dir, err)
+		}
+	})
+	goleak.VerifyNone(t, before)
+}
+
+func TestUnreachableBrokerFailsFast(t *testing.T) {
+	m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+	const url = "nats://127.0.0.1:1"
+	start := time.Now()
+	q, err := queue.New(t.Context(), m.legA, m.legB, queue.Options{URL: url})
+	took := time.Since(start)
+	if err == nil {
+		q.Close()
+		t.Fatalf("New(%s) succeeded; want an error", url)
+	}
+	if took > 3*time.Second {
+		t.Errorf("New(%s) took %v to fail; want a few seconds at most", url, took)
+	}
+	msg := err.Error()
+	for _, want := range []string{"queue: connect", url, "connection refused", "nats-server -js", "embedded"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not contain %q", msg, want)
+		}
+	}
+	if !errors.Is(err, queue.ErrConnect) {
+		t.Errorf("error %v does not wrap ErrConnect", err)
+	}
+	t.Logf("%v (in %v)", err, took)
+}
+
+func TestOptionsRejected(t *testing.T) {
+	m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+	for _, tc := range []struct {
+		name string
+		opt  queue.Options
+		want string
+	}{
+		{"negative concurrency", queue.Options{Concurrency: -1}, "concurrency -1"},
+		{"negative max deliver", queue.Options{MaxDeliver: -2}, "max_deliver -2"},
+		{"negative ack wait", queue.Options{AckWait: -time.Second}, "ack_wait -1s"},
+		{"bad stream name", queue.Options{Stream: "a.b"}, `stream name "a.b": invalid character '.'`},
+		{"unknown scheme", queue.Options{URL: "amqp://127.0.0.1:5672"}, `scheme "amqp" is not supported`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := queue.New(t.Context(), m.legA, m.legB, tc.opt)
+			if err == nil {
+				q.Close()
+				t.Fatalf("New(%+v) succeeded; want an error containing %q", tc.opt, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New(%+v) = %q; want it to contain %q", tc.opt, err, tc.want)
+			}
+		})
+	}
+}
