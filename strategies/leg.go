@@ -163,8 +163,10 @@ type tried struct {
 }
 
 // try makes attempt n (0 = the first) of a leg through the API's guard: it
-// asks the breaker, waits for the client rate limit, then calls. Waiting for the limiter inside the breaker's
-// admission means a refused attempt never spends a rate-limit slot.
+// asks the breaker, waits for the client rate limit, then calls. Waiting
+// for the limiter inside the breaker's admission means a refused attempt
+// never spends a rate-limit slot; an attempt the limiter gives up on is
+// not judged by the breaker, so it frees a half-open probe slot.
 func (l *Leg) try(ctx context.Context, s Send, n int) tried {
 	g := l.guard
 	var t tried
