@@ -18,7 +18,7 @@ func BenchmarkSend(b *testing.B) {
 	for _, name := range []string{strategies.NameSequential, strategies.NameErrgroup} {
 		b.Run(name, func(b *testing.B) {
 			sc := fixedScenario(0, 0, 100, time.Second, name)
-			r, err := setUp(b.Context(), sc, sc.Strategies[0])
+			r, err := setUp(b.Context(), sc, sc.Strategies[0], Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -21,6 +22,7 @@ import (
 	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
 	"github.com/fanbench/fanbench/strategies/gateway"
+	"github.com/fanbench/fanbench/strategies/queue"
 )
 
 // ErrInterrupted is returned (wrapped) with partial results when ctx ended
@@ -40,6 +42,28 @@ type Options struct {
 	// and `vegeta plot` read it. Timestamp is the intended send time and
 	// Latency is measured from it (corrected for coordinated omission).
 	ResultsOut func(strategy string) (io.WriteCloser, error)
+	// NATSURL, when set, makes the queue strategy use this NATS server
+	// instead of an embedded one (it overrides the scenario's queue.url).
+	NATSURL string
+	// External configures the external strategy (the user's own service).
+	External External
+}
+
+// External points the driver at a service the user runs instead of a
+// strategy of ours. fanbench still starts the mock APIs and reconciles.
+type External struct {
+	// Target is the URL the driver sends every user request to.
+	Target string
+	// Exec, when set, is a shell command started once the mocks are up,
+	// with FANBENCH_API_A_URL and FANBENCH_API_B_URL in its environment;
+	// the load starts when Target accepts connections, and the command is
+	// stopped (SIGTERM, then SIGKILL) when the strategy's run ends.
+	Exec string
+	// MockAddr, when set, is where API a listens (b on the next port), so a
+	// service started without Exec can be configured with fixed URLs.
+	MockAddr string
+	// Stdout and Stderr receive the command's output (nil discards it).
+	Stdout, Stderr io.Writer
 }
 
 // Progress is the state of a running load, for a live progress line.
@@ -126,7 +150,7 @@ func (r *rig) close() error {
 }
 
 // setUp starts fresh mock APIs, the strategy and its front.
-func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec) (_ *rig, err error) {
+func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, opt Options) (_ *rig, err error) {
 	r := &rig{}
 	defer func() {
 		if err != nil {
@@ -142,7 +166,13 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec) (_
 		if err != nil {
 			return nil, fmt.Errorf("apis.%s: %w", name, err)
 		}
-		srv, err := mockapi.Serve(ctx, api, "127.0.0.1:0")
+		addr := "127.0.0.1:0"
+		if spec.Name == strategies.NameExternal && opt.External.MockAddr != "" {
+			if addr, err = nextPort(opt.External.MockAddr, i); err != nil {
+				return nil, err
+			}
+		}
+		srv, err := mockapi.Serve(ctx, api, addr)
 		if err != nil {
 			return nil, fmt.Errorf("start mock API %q: %w", name, err)
 		}
@@ -164,6 +194,20 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec) (_
 		r.strat = strategies.NewSequential(legA, legB)
 	case strategies.NameErrgroup:
 		r.strat = strategies.NewErrgroup(legA, legB, spec.CancelOnError)
+	case strategies.NameQueue:
+		q, err := newQueue(ctx, sc, spec, policy, r, opt)
+		if err != nil {
+			return nil, err
+		}
+		r.strat = q
+	case strategies.NameExternal:
+		ext, err := startExternal(ctx, opt.External, r.servers[0].URL(), r.servers[1].URL())
+		if err != nil {
+			return nil, err
+		}
+		r.closers = append(r.closers, ext.Close)
+		r.strat, r.url = ext, opt.External.Target
+		return r, nil
 	case strategies.NameGateway:
 		// The driver talks to the gateway itself: one endpoint, as a client
 		// of a real gateway would.
@@ -173,7 +217,7 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec) (_
 		}
 		r.strat = gw
 	default:
-		return nil, fmt.Errorf("strategy %q is not available in this build; available: sequential, errgroup, gateway", spec.Name)
+		return nil, fmt.Errorf("unknown strategy %q; want one of %s", spec.Name, strings.Join(strategies.Names, ", "))
 	}
 	if c, ok := r.strat.(strategies.Closer); ok {
 		r.closers = append(r.closers, c.Close)
@@ -198,7 +242,7 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec) (_
 }
 
 func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, pacer vegeta.Pacer, opt Options) (sr reports.StrategyResult, marks []reports.PhaseMark, interrupted bool, err error) {
-	r, err := setUp(ctx, sc, spec)
+	r, err := setUp(ctx, sc, spec, opt)
 	if err != nil {
 		return sr, nil, false, err
 	}
@@ -267,6 +311,14 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		return sr, nil, false, err
 	}
 	sr = summarize(spec.Name, sc, pacer, d, rec, r)
+	if q, ok := r.strat.(*queue.Queue); ok {
+		st := q.Stats()
+		sr.DeadLetters = st.DeadLetters
+		sr.Broker = &reports.BrokerStats{
+			Published: st.Published, Duplicates: st.Duplicates, PublishErrors: st.PublishErrors,
+			Redeliveries: st.Redeliveries, DeadLetters: st.DeadLetters, PeakPending: st.PeakPending,
+		}
+	}
 	sr.IdealMs = reports.PercentilesOf(idealH)
 	if r.strat.Combine() != strategies.CombineNone {
 		sr.OverheadMs = sr.LatencyMs.Corrected.Sub(sr.IdealMs)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 )
@@ -21,7 +22,9 @@ type env struct {
 
 // run is the whole program: main only wires the process to it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
+	// Log lines, progress and an --exec'd service's output share stderr from
+	// several goroutines.
+	e := &env{getenv: getenv, stdout: stdout, stderr: &lockedWriter{w: stderr}}
 	root := &cobra.Command{
 		Use:   "fanbench",
 		Short: "Measure ways of sending one request to two APIs",
@@ -74,4 +77,16 @@ func newVersionCmd(e *env) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

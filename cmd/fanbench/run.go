@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,17 +21,22 @@ import (
 
 // runFlags are the flags of `fanbench run`; zero values leave the scenario as it is.
 type runFlags struct {
-	scenario   string
-	strategies string
-	rate       float64
-	duration   time.Duration
-	warmup     time.Duration
-	seed       int64
-	out        string
-	quiet      bool
-	noColor    bool
-	repeat     int
-	junit      string
+	scenario    string
+	strategies  string
+	rate        float64
+	duration    time.Duration
+	warmup      time.Duration
+	seed        int64
+	out         string
+	quiet       bool
+	noColor     bool
+	repeat      int
+	junit       string
+	natsURL     string
+	target      string
+	exec        string
+	mockListen  string
+	allowRemote bool
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -67,6 +73,11 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.BoolVar(&f.noColor, "no-color", false, "no ANSI colours in the report")
 	fl.IntVar(&f.repeat, "repeat", 1, "run the whole scenario N times and report the median repeat with the spread (min–max) of each figure")
 	fl.StringVar(&f.junit, "junit", "", "also write the SLO checks as JUnit XML to this file")
+	fl.StringVar(&f.natsURL, "nats-url", "", "queue strategy: use this NATS server with JetStream (e.g. nats://127.0.0.1:4222) instead of the embedded one")
+	fl.StringVar(&f.target, "target", "", "measure your own service: send the load to this URL (strategy 'external'); it must forward each request, with its Idempotency-Key, to the mock APIs")
+	fl.StringVar(&f.exec, "exec", "", "with --target: start this shell command once the mocks are up, with FANBENCH_API_A_URL and FANBENCH_API_B_URL set; stopped after the run")
+	fl.StringVar(&f.mockListen, "mock-listen", "", "with --target: HOST:PORT for mock API a (b on PORT+1), so your service can use fixed URLs")
+	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --target or --nats-url that is not on this machine")
 	return cmd
 }
 
@@ -90,6 +101,23 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 			return usageError("--warmup %v: want 0 or a positive duration such as 2s", f.warmup)
 		}
 		sc.Load.Warmup = f.warmup
+	}
+	if fl.Changed("target") {
+		if err := checkURL("--target", f.target, f.allowRemote); err != nil {
+			return err
+		}
+		sc.Strategies = []strategies.Spec{{Name: strategies.NameExternal, Policy: &sc.Policy}}
+	} else if f.exec != "" || f.mockListen != "" {
+		return usageError("--exec and --mock-listen go with --target URL (your service to measure)")
+	}
+	if f.natsURL != "" {
+		u, err := url.Parse(f.natsURL)
+		if err != nil || u.Scheme != "nats" || u.Host == "" {
+			return usageError("--nats-url %q: want nats://HOST:PORT such as nats://127.0.0.1:4222", f.natsURL)
+		}
+		if !f.allowRemote && !isLoopback(u.Hostname()) {
+			return usageError("--nats-url %q is not on this machine; add --allow-remote to use it", f.natsURL)
+		}
 	}
 	if f.repeat < 1 {
 		return usageError("--repeat %d: want 1 or more", f.repeat)
@@ -137,6 +165,8 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		return withCode(exitUsage, fmt.Errorf("--out %s: %w", out, err))
 	}
 	opt := bench.Options{
+		NATSURL:  f.natsURL,
+		External: bench.External{Target: f.target, Exec: f.exec, MockAddr: f.mockListen, Stdout: e.stderr, Stderr: e.stderr},
 		ResultsOut: func(strategy string) (io.WriteCloser, error) {
 			return os.Create(filepath.Join(out, strategy+".results.bin"))
 		},
@@ -213,6 +243,9 @@ func sloFailed(res *reports.Results) bool {
 
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
+	if l, ok := w.(*lockedWriter); ok {
+		w = l.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
