@@ -115,3 +115,27 @@ func TestBreakerStopsRetries(t *testing.T) {
 		}
 	})
 }
+
+// TestGuardShared: legs given one APIGuard share its breaker; a leg with a
+// guard of its own does not.
+func TestGuardShared(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := Policy{Breaker: &Breaker{Failures: 2, OpenFor: time.Minute}}
+		stats := new(LegStats)
+		guard := NewAPIGuard("b", p, stats)
+		failing := fakeLeg(newFakeTransport(status(503)), p, stats, WithGuard(guard))
+		sharing := fakeLeg(newFakeTransport(status(200)), p, stats, WithGuard(guard))
+		alone := fakeLeg(newFakeTransport(status(200)), p, new(LegStats))
+		call(failing, "id-1")
+		call(failing, "id-2")
+		if r := call(sharing, "id-3"); !errors.Is(r.Refused, ErrBreakerOpen) {
+			t.Errorf("leg sharing the guard: %+v; want refused by the open breaker", r)
+		}
+		if r := call(alone, "id-4"); !r.OK() {
+			t.Errorf("leg with its own guard: %s; want success", r.Failure())
+		}
+		if o := stats.BreakerOpens.Load(); o != 1 {
+			t.Errorf("opens %d; want 1", o)
+		}
+	})
+}
