@@ -37,8 +37,10 @@ type API struct {
 
 	// successPrefix is `{"api":"<name>","id":"`: the fixed start of a 200 body.
 	successPrefix string
-	// jsonContentType is the Content-Type value of a 200, shared read-only.
+	// jsonContentType and replayed are header values shared read-only by
+	// every answer (Header.Set would allocate per answer).
 	jsonContentType []string
+	replayed        []string
 }
 
 // answers are the fixed error answers of one API, prepared once.
@@ -64,6 +66,7 @@ func New(name string, cfg Config, seed int64) (*API, error) {
 		genSalt:         mix64(uint64(seed) ^ fnv64("generated:"+name)),
 		successPrefix:   `{"api":"` + name + `","id":"`,
 		jsonContentType: []string{"application/json"},
+		replayed:        []string{"true"},
 	}
 	now := a.now()
 	p, err := compile(name, cfg.clone(), now)

@@ -20,18 +20,20 @@ func benchIDs(n int) []string {
 func BenchmarkServeHTTP(b *testing.B) {
 	cases := []struct {
 		name string
+		ids  int // distinct ids cycled through
 		cfg  Config
 	}{
-		// Every arrival is a fresh id for its first 1<<20 iterations, then ids
-		// repeat; with idempotency off each one is processed and applied.
-		{"fresh ids/idempotency off", Config{Idempotency: "off"}},
-		{"repeat ids/replay", Config{}},
-		{"with rate limit headers", Config{Idempotency: "off", RateLimit: &RateLimit{RPS: 1e9, Burst: 1 << 30}}},
-		{"with errors and faults drawn", Config{Idempotency: "off", Errors: []ErrorRule{{Status: 503, Rate: 0.0001}}, Faults: []Fault{{Kind: FaultReset, Rate: 0}}}},
+		// Fresh ids (a 1M-id ledger being filled), each processed and applied.
+		{"fresh ids", 1 << 20, Config{Idempotency: "off"}},
+		// 1024 ids: after the first round every arrival is a replay.
+		{"replays", 1 << 10, Config{}},
+		{"fresh ids with rate limit headers", 1 << 20, Config{Idempotency: "off", RateLimit: &RateLimit{RPS: 1e9, Burst: 1 << 30}}},
+		{"fresh ids with errors and faults drawn", 1 << 20, Config{Idempotency: "off", Errors: []ErrorRule{{Status: 503, Rate: 0.0001}}, Faults: []Fault{{Kind: FaultReset, Rate: 0}}}},
 	}
-	ids := benchIDs(1 << 20)
+	all := benchIDs(1 << 20)
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
+			ids := all[:c.ids]
 			a := newAPI(b, "a", c.cfg)
 			req, err := http.NewRequest(http.MethodPost, "/orders", http.NoBody)
 			if err != nil {

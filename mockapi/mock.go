@@ -83,7 +83,7 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 	case decideReplay:
 		end := a.now()
 		a.ledger.finish(key, end, http.StatusOK, false, false)
-		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header()["Idempotent-Replayed"] = a.replayed
 		a.success(w, id, key)
 		a.stats.record(http.StatusOK, faultNone, end.Sub(start))
 		return
