@@ -119,6 +119,9 @@ func (c *consumer) handle(ctx context.Context, d delivery, rng *rand.Rand) {
 func (c *consumer) deadLetter(ctx context.Context, d delivery, last strategies.LegResult, rng *rand.Rand) {
 	dup, err := c.broker.DeadLetter(ctx, deadLetter{API: c.api, Send: d.Send, Attempts: d.Attempt, Last: last})
 	if err != nil {
+		if ctx.Err() != nil {
+			return // closing: the broker keeps the message
+		}
 		c.counts.deadLetterErrors.Add(1)
 		c.logf("queue: consumer %s: dead-letter %s after %d attempts: %v; will retry", c.api, d.Send.ID, d.Attempt, err)
 		c.settleErr(d, "nak", d.verdict.NakWithDelay(retryDelay(c.backoff, d.Attempt-1, rng.Float64())))

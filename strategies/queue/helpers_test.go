@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 	"go.uber.org/goleak"
 
@@ -133,8 +136,33 @@ func newQueue(t *testing.T, m *apis, opt queue.Options) *queue.Queue {
 		if err := q.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		if opt.URL != "" {
+			assertNoStreams(t, opt.URL, q.Stream())
+		}
 	})
 	return q
+}
+
+// assertNoStreams fails the test if the broker at url still holds the
+// run's stream or its dead-letter stream: a shared broker is left clean.
+func assertNoStreams(t *testing.T, url, stream string) {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Errorf("check streams on %s: %v", url, err)
+		return
+	}
+	defer nc.Close()
+	js, err := queue.JetStream(nc)
+	if err != nil {
+		t.Errorf("check streams on %s: %v", url, err)
+		return
+	}
+	for _, s := range []string{stream, stream + queue.DeadLetterSuffix} {
+		if _, err := js.Stream(context.Background(), s); !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Errorf("stream %s on %s after Close: %v; want it deleted", s, url, err)
+		}
+	}
 }
 
 // sent is what a paced run of sends saw.
