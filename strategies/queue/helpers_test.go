@@ -89,7 +89,7 @@ type apis struct {
 
 // startAPIs serves mocks a and b with cfgA and cfgB and returns legs to
 // them with policy. Everything is closed when the test ends.
-func startAPIs(t *testing.T, cfgA, cfgB mockapi.Config, policy strategies.Policy) *apis {
+func startAPIs(t testing.TB, cfgA, cfgB mockapi.Config, policy strategies.Policy) *apis {
 	t.Helper()
 	client := strategies.NewClient(64)
 	t.Cleanup(client.CloseIdleConnections)
@@ -204,6 +204,19 @@ func drain(t *testing.T, q *queue.Queue, limit time.Duration) time.Duration {
 		t.Fatalf("Drain: %v", err)
 	}
 	return time.Since(start)
+}
+
+// wantEffectsOnce fails the test unless every id took effect exactly once
+// at each of apis.
+func wantEffectsOnce(t *testing.T, ids []string, apis ...*mockapi.API) {
+	t.Helper()
+	for _, id := range ids {
+		for _, api := range apis {
+			if e, ok := api.Ledger().Lookup(id); !ok || e.Effects != 1 {
+				t.Fatalf("API %s, send %s: entry %+v (found %v); want Effects 1", api.Name(), id, e, ok)
+			}
+		}
+	}
 }
 
 // quantile returns the q-quantile (0..1) of ds by the nearest rank.
