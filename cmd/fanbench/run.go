@@ -66,7 +66,7 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.StringVar(&f.strategies, "strategies", "", "comma-separated strategies to run (default: the scenario's); one of "+strings.Join(strategies.Names, ", "))
 	fl.Float64Var(&f.rate, "rate", 0, "override the load rate (sends per second)")
 	fl.DurationVar(&f.duration, "duration", 0, "override the measurement duration (e.g. 30s)")
-	fl.DurationVar(&f.warmup, "warmup", -1, "override the warm-up duration (e.g. 2s; 0 for none)")
+	fl.DurationVar(&f.warmup, "warmup", 0, "override the warm-up duration (e.g. 2s; 0 for none)")
 	fl.Int64Var(&f.seed, "seed", 0, "override the seed every random draw derives from")
 	fl.StringVar(&f.out, "out", "", "output directory (default ./fanbench-out/<UTC timestamp>)")
 	fl.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
