@@ -204,6 +204,7 @@ func compareFigure(spec figureSpec, b, n StrategyResult, thr float64) FigureDelt
 		}
 	}
 	if !f.Tracked {
+		f.Verdict = "not tracked"
 		return f
 	}
 	worse := f.Delta // positive = worse

@@ -89,7 +89,7 @@ func writeComparisonMarkdown(w io.Writer, c *Comparison) error {
 		for _, f := range s.Figures {
 			verdict := f.Verdict
 			if f.Regression {
-				verdict = "❌ **regression**: " + verdict
+				verdict = "❌ regression: " + verdict
 			}
 			t.Rows = append(t.Rows, []string{s.Name, f.Figure, valueText(f, f.Base, f.BaseRange),
 				valueText(f, f.New, f.NewRange), deltaText(f), changeText(f), verdict})

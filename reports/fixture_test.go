@@ -75,11 +75,12 @@ func fixture(t *testing.T) *reports.Results {
 		median, p99, offset  float64 // user latency
 		idealMed, idealP99   float64
 		delMed, delP99, delO float64 // delivery to both
+		okShare, delivShare  float64 // of the sends during b's faults
 	}
 	for i, sp := range []spec{
-		{"sequential", 1, 100, 250, 6, 100, 250, 100, 250, 5},
-		{"errgroup", 2, 60, 190, 2, 60, 190, 60, 190, 1.5},
-		{"queue", 3, 2.5, 9, 0.3, 0, 0, 70, 420, 5},
+		{"sequential", 1, 100, 250, 6, 100, 250, 100, 250, 5, 0.8, 0.8},
+		{"errgroup", 2, 60, 190, 2, 60, 190, 60, 190, 1.5, 0.85, 0.78},
+		{"queue", 3, 2.5, 9, 0.3, 0, 0, 70, 420, 5, 1, 0.7},
 	} {
 		corr := lognormalHist(sp.seed, 6000, sp.median, sp.p99, sp.offset)
 		unc := lognormalHist(sp.seed, 6000, sp.median, sp.p99, sp.offset*0.8)
@@ -95,7 +96,7 @@ func fixture(t *testing.T) *reports.Results {
 			Calls:       reports.AB{A: 6000, B: 7410},
 			Retries:     reports.AB{A: 0, B: 1410},
 			StatusCodes: map[string]int64{"200": 5988, "502": 12},
-			Series:      series(sp.median+sp.offset, sp.p99+sp.offset, 0.8, 0.8),
+			Series:      series(sp.median+sp.offset, sp.p99+sp.offset, sp.okShare, sp.delivShare),
 			Histograms: reports.Histograms{
 				Corrected: encode(t, corr), Uncorrected: encode(t, unc), DeliveryBoth: encode(t, deliv),
 			},

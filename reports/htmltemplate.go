@@ -24,7 +24,10 @@ dl.context dd { margin: 0; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: .5em 0 1em; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding-bottom: .4em; max-width: 70em; }
-th, td { border: 1px solid var(--line); padding: .3em .7em; white-space: nowrap; }
+th, td { border: 1px solid var(--line); padding: .3em .6em; }
+th { white-space: normal; vertical-align: bottom; }
+td:first-child, td.num { white-space: nowrap; }
+table.wide td.num { white-space: normal; min-width: 4.5em; }
 th { background: var(--head); font-weight: 600; }
 td.num { text-align: right; }
 td:first-child { font-weight: 600; }
@@ -54,7 +57,7 @@ footer { color: var(--muted); margin-top: 3em; font-size: .9em; }
 {{range .Tables}}{{$t := .}}
 <h2>{{if eq .ID "comparison"}}Comparison{{else}}Delivery and outcomes{{end}}</h2>
 <div class="table-wrap">
-<table id="{{.ID}}">
+<table id="{{.ID}}"{{if gt (len .Header) 10}} class="wide"{{end}}>
 <caption>{{.Caption}}</caption>
 <thead><tr>{{range .Header}}<th scope="col">{{.}}</th>{{end}}</tr></thead>
 <tbody>

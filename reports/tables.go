@@ -77,9 +77,9 @@ func sloTable(r *Results) table {
 		Numeric: []bool{false, false, true},
 	}
 	for _, c := range r.SLO {
-		verdict := "✅ pass"
+		verdict := "✓ pass"
 		if !c.Pass {
-			verdict = "❌ FAIL"
+			verdict = "✗ FAIL"
 		}
 		value := fmt.Sprintf("%g", c.Value)
 		if c.Error != "" {
