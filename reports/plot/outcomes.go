@@ -78,6 +78,7 @@ func Outcomes(bars []OutcomeBar) (*Chart, error) {
 	}
 	for i := range ls.TextStyle {
 		ls.TextStyle[i].Font.Size = vg.Points(8)
+		ls.TextStyle[i].Font.Variant = "Sans"
 		ls.TextStyle[i].XAlign = draw.XCenter
 	}
 	ls.Offset = vg.Point{Y: vg.Points(4)}
