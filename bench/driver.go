@@ -26,6 +26,9 @@ func HTTPDoer(client *http.Client, target string) Doer {
 		}
 		req.Header.Set("Idempotency-Key", id)
 		req.Header.Set("Content-Type", "application/json")
+		// net/http would resend a request with Idempotency-Key on a stale
+		// keep-alive connection by itself; the user's request goes once.
+		req.GetBody = nil
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, err

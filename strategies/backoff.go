@@ -29,7 +29,7 @@ func (j *jitteredBackOff) Reset() {}
 
 // NextBackOff implements backoff.BackOff.
 func (j *jitteredBackOff) NextBackOff() time.Duration {
-	d := backoffDelay(j.b, j.n, j.rand())
+	d := j.b.Delay(j.n, j.rand())
 	j.n++
 	return d
 }
@@ -44,10 +44,11 @@ func backoffCeiling(b Backoff, n int) time.Duration {
 	return time.Duration(d)
 }
 
-// backoffDelay returns the wait before retry n (0 = the first retry) for a
+// Delay returns the wait before retry n (0 = the first retry) for a
 // normalized b, given u uniform in [0, 1): full jitter u·d, equal jitter
-// d/2 + u·d/2, none d, where d is backoffCeiling(b, n).
-func backoffDelay(b Backoff, n int, u float64) time.Duration {
+// d/2 + u·d/2, none d, where d = min(Max, Initial·Multiplier^n). The queue
+// strategy's broker redeliveries use it too, so both retry alike.
+func (b Backoff) Delay(n int, u float64) time.Duration {
 	d := backoffCeiling(b, n)
 	switch b.Jitter {
 	case JitterNone:

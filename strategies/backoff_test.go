@@ -29,8 +29,8 @@ func TestBackoffDelay(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := b
 			b.Jitter = tt.jitter
-			if got := backoffDelay(b, tt.n, tt.u); got != tt.want {
-				t.Errorf("backoffDelay(%+v, n=%d, u=%v) = %v; want %v", b, tt.n, tt.u, got, tt.want)
+			if got := b.Delay(tt.n, tt.u); got != tt.want {
+				t.Errorf("%+v.Delay(n=%d, u=%v) = %v; want %v", b, tt.n, tt.u, got, tt.want)
 			}
 		})
 	}
@@ -43,7 +43,7 @@ func TestFullJitterBounds(t *testing.T) {
 	for n := range 12 {
 		ceil := min(b.Max, b.Initial<<n)
 		for _, u := range []float64{0, 0.001, 0.5, 0.999999} {
-			d := backoffDelay(b, n, u)
+			d := b.Delay(n, u)
 			if d < 0 || d >= ceil {
 				t.Errorf("n=%d u=%v: %v; want in [0, %v)", n, u, d, ceil)
 			}

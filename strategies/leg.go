@@ -24,6 +24,10 @@ type LegResult struct {
 	// ErrRetryBudget (the API's retry budget had no room for a retry).
 	// With Attempts == 0 the leg made no call at all.
 	Refused error
+	// RetryAfter is the last answer's Retry-After (capped by the policy's
+	// backoff.max) when the policy honours it; 0 otherwise. Strategies that
+	// retry elsewhere (the queue's broker) use it for their own delay.
+	RetryAfter time.Duration
 	// Attempts made (1 + retries); only calls that went out count.
 	Attempts int
 	// Latency from the start of the leg (waits included) to its end.
@@ -198,6 +202,9 @@ func (l *Leg) try(ctx context.Context, s Send, n int) tried {
 		return tried{res: LegResult{Refused: err}}
 	}
 	t.res = res
+	if t.hasRetryAfter {
+		t.res.RetryAfter = t.retryAfter
+	}
 	return t
 }
 

@@ -62,6 +62,11 @@ func (l *Leg) retry(ctx context.Context, s Send) LegResult {
 	return res // the error is in res: a failed call is data
 }
 
+// Retryable reports whether the policy's retry_on covers a failed result:
+// strategies that retry outside the leg (the queue's broker) ask it so that
+// a 400 or 501 is not retried there either.
+func (l *Leg) Retryable(ctx context.Context, r LegResult) bool { return l.retryable(ctx, r) }
+
 // retryable reports whether the policy retries a failed attempt with
 // result r; ctx is the leg's.
 func (l *Leg) retryable(ctx context.Context, r LegResult) bool {

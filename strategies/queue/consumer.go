@@ -105,11 +105,17 @@ func (c *consumer) handle(ctx context.Context, d delivery, rng *rand.Rand) {
 		c.settled.Add(1)
 		c.counts.acked.Add(1)
 		c.settleErr(d, "ack", d.verdict.Ack())
-	case d.Attempt >= c.maxDeliver:
+	case d.Attempt >= c.maxDeliver || (res.Refused == nil && !c.leg.Retryable(ctx, res)):
+		// Out of deliveries, or a failure the policy's retry_on does not
+		// retry (a 400, a 501): the broker gives up on it as the leg would.
 		c.deadLetter(ctx, d, res, rng)
 	default:
 		c.counts.naks.Add(1)
-		c.settleErr(d, "nak", d.verdict.NakWithDelay(retryDelay(c.backoff, d.Attempt-1, rng.Float64())))
+		delay := c.backoff.Delay(d.Attempt-1, rng.Float64())
+		if res.RetryAfter > 0 { // the API said when; the leg capped it by backoff.max
+			delay = res.RetryAfter
+		}
+		c.settleErr(d, "nak", d.verdict.NakWithDelay(delay))
 	}
 }
 
@@ -124,7 +130,7 @@ func (c *consumer) deadLetter(ctx context.Context, d delivery, last strategies.L
 		}
 		c.counts.deadLetterErrors.Add(1)
 		c.logf("queue: consumer %s: dead-letter %s after %d attempts: %v; will retry", c.api, d.Send.ID, d.Attempt, err)
-		c.settleErr(d, "nak", d.verdict.NakWithDelay(retryDelay(c.backoff, d.Attempt-1, rng.Float64())))
+		c.settleErr(d, "nak", d.verdict.NakWithDelay(c.backoff.Delay(d.Attempt-1, rng.Float64())))
 		return
 	}
 	if !dup { // a duplicate was counted when it was first stored

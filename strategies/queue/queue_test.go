@@ -376,3 +376,39 @@ func TestOptionsRejected(t *testing.T) {
 		})
 	}
 }
+
+// A 503 with Retry-After delays the broker's redelivery by what the API
+// asked (capped by backoff.max), not by the backoff; a 400 is not in
+// retry_on, so it is dead-lettered at once instead of redelivered.
+func TestRetryAfterAndNonRetryable(t *testing.T) {
+	pol := policy
+	pol.HonorRetryAfter = true
+	pol.Backoff = strategies.Backoff{Initial: time.Millisecond, Max: 5 * time.Second, Multiplier: 2}
+	m := startAPIs(t,
+		mockapi.Config{Errors: []mockapi.ErrorRule{{Status: 400, Rate: 1}}},
+		mockapi.Config{FailFirst: 0, Errors: []mockapi.ErrorRule{{Status: 503, Rate: 0.5, Headers: map[string]string{"Retry-After": "1"}}}},
+		pol)
+	q := newQueue(t, m, queue.Options{MaxDeliver: 10, Backoff: pol.Backoff})
+	s := sendPaced(t, q, "ra", 20, 200)
+	drain(t, q, 15*time.Second)
+	wantEffectsOnce(t, s.ids, m.b)
+	retried := 0
+	for _, id := range s.ids {
+		e, _ := m.b.Ledger().Lookup(id)
+		if e.Arrivals > 1 {
+			retried++
+			if gap := e.FirstSuccess.Sub(e.FirstArrival); gap < time.Second {
+				t.Errorf("send %s: redelivered to b after %v; want ≥ 1s (Retry-After: 1)", id, gap)
+			}
+		}
+		if ea, _ := m.a.Ledger().Lookup(id); ea.Arrivals != 1 {
+			t.Errorf("send %s: %d arrivals at a; want 1 (a 400 is not retried)", id, ea.Arrivals)
+		}
+	}
+	if retried == 0 {
+		t.Error("no send was redelivered to b; want about half")
+	}
+	if st := q.Stats(); st.Consumers[0].DeadLetters != 20 {
+		t.Errorf("a's dead letters = %d; want 20 (400 is not retryable)", st.Consumers[0].DeadLetters)
+	}
+}
