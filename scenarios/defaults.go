@@ -23,8 +23,9 @@ const DefaultName = "quick"
 //	apis.*.idempotency on
 //	strategies         [sequential, errgroup]
 //	strategies[].wait  all (gateway)
-//	policy             timeout 2s, retries 0, when policy is absent entirely;
-//	                   a policy block that is present is taken as written
+//	policy             retries 0 when policy is absent entirely
+//	policy.timeout     2s whenever unset, in every policy: a leg always has
+//	                   a per-attempt timeout below the user's
 //	policy.backoff     initial 50ms, max 2s (or initial, if larger),
 //	                   multiplier 2, jitter full: each whenever unset, in
 //	                   every policy
@@ -68,6 +69,9 @@ func fillScenario(s *Scenario, named func(path string) bool) {
 		s.Policy = defaultPolicy()
 	}
 	fillBackoff(&s.Policy.Backoff)
+	if s.Policy.Timeout == 0 {
+		s.Policy.Timeout = defaultLegTimeout
+	}
 	if !named("strategies") {
 		s.Strategies = defaultStrategies()
 	}

@@ -92,7 +92,7 @@ strategies: [gateway]
 		{"max_in_flight", s.Load.MaxInFlight, 5},
 		{"timeout", s.Load.Timeout, time.Second},
 		{"idempotency", s.APIs.A.Idempotency, "off"},
-		{"a written policy has no default timeout", s.Policy.Timeout, time.Duration(0)},
+		{"an unset leg timeout defaults to 2s, written policy or not", s.Policy.Timeout, 2 * time.Second},
 		{"backoff max defaults to at least initial", s.Policy.Backoff.Max, 5 * time.Second},
 		{"backoff multiplier default", s.Policy.Backoff.Multiplier, 2.0},
 		{"gateway wait default", s.Strategies[0].Wait, "all"},
