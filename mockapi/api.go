@@ -69,7 +69,7 @@ func New(name string, cfg Config, seed int64) (*API, error) {
 		replayed:        []string{"true"},
 	}
 	now := a.now()
-	p, err := compile(name, cfg.clone(), now)
+	p, err := compile(name, cfg.Clone(), now)
 	if err != nil {
 		return nil, fmt.Errorf("mock %q: %w", name, err)
 	}
@@ -108,7 +108,7 @@ func (a *API) Name() string { return a.name }
 // use it, arrivals in flight finish with the profile they started with.
 // The token bucket of the new config starts full.
 func (a *API) SetConfig(cfg Config) error {
-	p, err := compile(a.name, cfg.clone(), a.now())
+	p, err := compile(a.name, cfg.Clone(), a.now())
 	if err != nil {
 		return fmt.Errorf("mock %q: %w", a.name, err)
 	}
@@ -117,7 +117,7 @@ func (a *API) SetConfig(cfg Config) error {
 }
 
 // Config returns a copy of the current config.
-func (a *API) Config() Config { return a.profile.Load().cfg.clone() }
+func (a *API) Config() Config { return a.profile.Load().cfg.Clone() }
 
 // Ledger returns the API's ledger.
 func (a *API) Ledger() *Ledger { return a.ledger }
@@ -165,8 +165,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.serveMock(w, r)
 }
 
-// clone deep-copies c so callers and the API never share slices or maps.
-func (c Config) clone() Config {
+// Clone deep-copies c so that the copy shares no slice, map or pointer with it.
+func (c Config) Clone() Config {
 	c.Latency = c.Latency.clone()
 	c.Errors = slices.Clone(c.Errors)
 	for i := range c.Errors {

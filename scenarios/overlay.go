@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"maps"
 	"reflect"
 	"slices"
 
@@ -68,27 +67,4 @@ func clonePolicy(p strategies.Policy) strategies.Policy {
 		p.Breaker = &b
 	}
 	return p
-}
-
-// cloneConfig returns a copy of c that shares no memory with it.
-func cloneConfig(c mockapi.Config) mockapi.Config {
-	c.Latency = cloneLatency(c.Latency)
-	c.Errors = slices.Clone(c.Errors)
-	for i := range c.Errors {
-		c.Errors[i].Headers = maps.Clone(c.Errors[i].Headers)
-	}
-	if c.RateLimit != nil {
-		rl := *c.RateLimit
-		c.RateLimit = &rl
-	}
-	c.Faults = slices.Clone(c.Faults)
-	return c
-}
-
-func cloneLatency(l mockapi.Latency) mockapi.Latency {
-	l.Parts = slices.Clone(l.Parts)
-	for i := range l.Parts {
-		l.Parts[i].Latency = cloneLatency(l.Parts[i].Latency)
-	}
-	return l
 }

@@ -229,7 +229,7 @@ phases:
 		{2, func(c *mockapi.Config) { c.RateLimit = nil }},
 	}
 	for _, tt := range tests {
-		want := cloneConfig(base)
+		want := base.Clone()
 		tt.change(&want)
 		if got := s.Phases[tt.i].Set; got == nil || !reflect.DeepEqual(*got, want) {
 			t.Errorf("phases[%d].set =\n%+v\nwant\n%+v", tt.i, got, want)

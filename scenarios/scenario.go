@@ -50,9 +50,9 @@ type APIs struct {
 func (a *APIs) Profile(name string) (mockapi.Config, bool) {
 	switch name {
 	case APIA:
-		return cloneConfig(a.A), true
+		return a.A.Clone(), true
 	case APIB:
-		return cloneConfig(a.B), true
+		return a.B.Clone(), true
 	}
 	return mockapi.Config{}, false
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/mockapi/mocktest"
 )
 
 // mockRig is the two mock APIs, served on 127.0.0.1:0, and the legs to
@@ -28,21 +29,9 @@ func withMocks(t *testing.T, a, b mockapi.Config, p Policy) *mockRig {
 	t.Cleanup(client.CloseIdleConnections) // runs after the servers close
 	for i, cfg := range [2]mockapi.Config{a, b} {
 		name := string(rune('a' + i))
-		api, err := mockapi.New(name, cfg, 42)
-		if err != nil {
-			t.Fatalf("mockapi.New(%q): %v", name, err)
-		}
-		srv, err := mockapi.Serve(context.Background(), api, "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("mockapi.Serve(%q): %v", name, err)
-		}
-		t.Cleanup(func() {
-			if err := srv.Close(); err != nil {
-				t.Errorf("close mock %q: %v", name, err)
-			}
-		})
+		api, url := mocktest.Serve(t, name, cfg, 42)
 		r.apis[i], r.stats[i] = api, new(LegStats)
-		r.legs[i] = NewLeg(name, srv.URL()+"/send", client, p, r.stats[i])
+		r.legs[i] = NewLeg(name, url+"/send", client, p, r.stats[i])
 	}
 	return r
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/mockapi/mocktest"
 	"github.com/fanbench/fanbench/reports"
 )
 
@@ -90,16 +91,8 @@ func TestGatewayCommand(t *testing.T) {
 	var urls [2]string
 	var apis [2]*mockapi.API
 	for i, name := range []string{"a", "b"} {
-		api, err := mockapi.New(name, mockapi.Config{}, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := mockapi.Serve(t.Context(), api, "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Close()
-		urls[i], apis[i] = srv.URL()+"/orders", api
+		api, url := mocktest.Serve(t, name, mockapi.Config{}, 1)
+		urls[i], apis[i] = url+"/orders", api
 	}
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(t.Context())

@@ -9,35 +9,20 @@ import (
 	"time"
 
 	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/mockapi/mocktest"
 	"github.com/fanbench/fanbench/strategies"
 )
-
-// serveMock starts mock API name with cfg on 127.0.0.1:0 and returns it
-// with the URL legs should call.
-func serveMock(t *testing.T, name string, cfg mockapi.Config) (*mockapi.API, string) {
-	t.Helper()
-	api, err := mockapi.New(name, cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mockapi.Serve(t.Context(), api, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return api, srv.URL() + "/orders"
-}
 
 // withGateway runs fn against a gateway over two mocks, served over HTTP.
 func withGateway(t *testing.T, wait string, a, b mockapi.Config, fn func(url string, gw *Gateway, apis [2]*mockapi.API)) {
 	t.Helper()
-	apiA, urlA := serveMock(t, "a", a)
-	apiB, urlB := serveMock(t, "b", b)
+	apiA, urlA := mocktest.Serve(t, "a", a, 1)
+	apiB, urlB := mocktest.Serve(t, "b", b, 1)
 	client := strategies.NewClient(16)
 	defer client.CloseIdleConnections()
 	pol := strategies.Policy{Timeout: 2 * time.Second}
-	legA := strategies.NewLeg("a", urlA, client, pol, new(strategies.LegStats))
-	legB := strategies.NewLeg("b", urlB, client, pol, new(strategies.LegStats))
+	legA := strategies.NewLeg("a", urlA+"/orders", client, pol, new(strategies.LegStats))
+	legB := strategies.NewLeg("b", urlB+"/orders", client, pol, new(strategies.LegStats))
 	gw, err := New(legA, legB, Options{Wait: wait})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/fanbench/fanbench/mockapi"
+	"github.com/fanbench/fanbench/mockapi/mocktest"
 	"github.com/fanbench/fanbench/strategies"
 	"github.com/fanbench/fanbench/strategies/queue"
 )
@@ -96,20 +97,8 @@ func startAPIs(t testing.TB, cfgA, cfgB mockapi.Config, policy strategies.Policy
 	var out apis
 	for i, cfg := range []mockapi.Config{cfgA, cfgB} {
 		name := string(rune('a' + i))
-		api, err := mockapi.New(name, cfg, 42)
-		if err != nil {
-			t.Fatalf("mockapi.New(%q): %v", name, err)
-		}
-		srv, err := mockapi.Serve(context.Background(), api, "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("mockapi.Serve(%q): %v", name, err)
-		}
-		t.Cleanup(func() {
-			if err := srv.Close(); err != nil {
-				t.Errorf("close mock %s: %v", name, err)
-			}
-		})
-		leg := strategies.NewLeg(name, srv.URL()+"/send", client, policy, new(strategies.LegStats))
+		api, url := mocktest.Serve(t, name, cfg, 42)
+		leg := strategies.NewLeg(name, url+"/send", client, policy, new(strategies.LegStats))
 		if i == 0 {
 			out.a, out.legA = api, leg
 		} else {
