@@ -185,6 +185,12 @@ func timelinesOf(r *Results) []plot.Timeline {
 		t := plot.Timeline{Name: s.Name}
 		end := 0.0
 		for _, p := range s.Series {
+			// A send scheduled at exactly the end of measurement opens
+			// a second of one send; drawn, it reads as throughput
+			// collapsing to 1/s.
+			if r.Load.DurationS > 0 && p.T >= r.Load.DurationS {
+				continue
+			}
 			t.Seconds = append(t.Seconds, plot.Second{
 				T: p.T, P50Ms: p.P50Ms, P99Ms: p.P99Ms,
 				Sent: float64(p.Sent), OK: float64(p.OK), Delivered: float64(p.Delivered),
