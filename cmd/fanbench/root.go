@@ -49,6 +49,8 @@ throughput and what was delivered, lost or applied twice.`),
 		newScenariosCmd(e),
 		newMockCmd(e),
 		newGatewayCmd(e),
+		newReportCmd(e),
+		newCompareCmd(e),
 		newVersionCmd(e),
 	)
 	err := root.ExecuteContext(ctx)

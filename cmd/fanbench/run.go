@@ -227,9 +227,12 @@ func writeResults(dir string, res *reports.Results) error {
 	}); err != nil {
 		return err
 	}
-	return reports.WriteFileAtomic(filepath.Join(dir, "report.txt"), func(w io.Writer) error {
+	if err := reports.WriteFileAtomic(filepath.Join(dir, "report.txt"), func(w io.Writer) error {
 		return reports.WriteText(w, res, reports.TextOptions{})
-	})
+	}); err != nil {
+		return err
+	}
+	return reports.WriteAll(dir, res)
 }
 
 func sloFailed(res *reports.Results) bool {

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fanbench/fanbench/reports"
+)
+
+// openResults reads a results.json given either itself or its run directory.
+func openResults(arg, what string) (*reports.Results, string, error) {
+	path := arg
+	if fi, err := os.Stat(arg); err == nil && fi.IsDir() {
+		path = filepath.Join(arg, "results.json")
+	}
+	r, err := reports.ReadJSON(path)
+	if err != nil {
+		return nil, "", withCode(exitUsage, fmt.Errorf("%s: %w", what, err))
+	}
+	return r, filepath.Dir(path), nil
+}
+
+func newReportCmd(e *env) *cobra.Command {
+	var format string
+	var write bool
+	cmd := &cobra.Command{
+		Use:   "report DIR|results.json",
+		Short: "Re-render a stored run",
+		Long: strings.TrimSpace(`
+Re-render a stored run's results.json as text, Markdown, JSON, HTML or CSV on
+stdout. With --write, regenerate every report file of the run directory
+(summary.csv, report.md, report.html, <strategy>.hgrm and the plots).`),
+		Example: strings.TrimSpace(`
+  fanbench report fanbench-out/demo
+  fanbench report fanbench-out/demo/results.json --format md >> "$GITHUB_STEP_SUMMARY"
+  fanbench report fanbench-out/demo --write`),
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, dir, err := openResults(args[0], "report")
+			if err != nil {
+				return err
+			}
+			if write {
+				if err := reports.WriteAll(dir, r); err != nil {
+					return withCode(exitFailed, err)
+				}
+				fmt.Fprintf(e.stderr, "reports written to %s\n", dir)
+				return nil
+			}
+			if err := reports.Render(e.stdout, r, format); err != nil {
+				return usageError("--format: %v", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: "+strings.Join(reports.Formats(), ", "))
+	cmd.Flags().BoolVar(&write, "write", false, "regenerate the report files in the run's directory instead of printing")
+	return cmd
+}
+
+func newCompareCmd(e *env) *cobra.Command {
+	var format, maxReg string
+	cmd := &cobra.Command{
+		Use:   "compare BASE NEW",
+		Short: "Compare two runs and fail on a regression",
+		Long: strings.TrimSpace(`
+Compare a new run with a base run (run directories or results.json files),
+strategy by strategy and percentile by percentile. A tracked figure (corrected
+latency p50/p90/p99/p99.9, success ratio, lost, achieved rate) worse by more
+than --max-regression is a regression; when both runs were made with
+--repeat, only ranges that do not overlap count. Exit 1 on a regression.`),
+		Example: strings.TrimSpace(`
+  fanbench run --scenario ci-smoke --repeat 3 --out base
+  ...change...
+  fanbench run --scenario ci-smoke --repeat 3 --out new
+  fanbench compare base new --max-regression 10%`),
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			threshold, err := parseShare(maxReg)
+			if err != nil {
+				return usageError("--max-regression %q: %v", maxReg, err)
+			}
+			base, _, err := openResults(args[0], "BASE")
+			if err != nil {
+				return err
+			}
+			next, _, err := openResults(args[1], "NEW")
+			if err != nil {
+				return err
+			}
+			c, err := reports.Compare(base, next, reports.CompareOptions{MaxRegression: threshold})
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			if err := reports.WriteComparison(e.stdout, c, format); err != nil {
+				return usageError("--format: %v", err)
+			}
+			if c.Regressed() {
+				return withCode(exitFailed, fmt.Errorf("regression beyond %s", maxReg))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, md or json")
+	cmd.Flags().StringVar(&maxReg, "max-regression", "10%", "how much worse a tracked figure may get (10% or 0.1)")
+	return cmd
+}
+
+// parseShare reads "10%" or "0.1" as 0.1.
+func parseShare(s string) (float64, error) {
+	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("want a share such as 10%% or 0.1")
+	}
+	if pct {
+		f /= 100
+	}
+	if !(f > 0) || f > 10 {
+		return 0, fmt.Errorf("want a share above 0 such as 10%% or 0.1")
+	}
+	return f, nil
+}
