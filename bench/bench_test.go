@@ -4,10 +4,10 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/fanbench/fanbench/reports"
 	"github.com/fanbench/fanbench/strategies"
 )
 
@@ -66,13 +66,16 @@ func BenchmarkRecorder(b *testing.B) {
 	})
 	b.Run("mutex", func(b *testing.B) {
 		var mu sync.Mutex
-		h1, h2 := reports.NewHistogram(), reports.NewHistogram()
+		var seq atomic.Uint64
+		rec := newRecorder(0, time.Second, 0)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
+				i := seq.Add(1)
+				s := sample{seq: i, due: time.Duration(i) * time.Microsecond, sent: time.Duration(i) * time.Microsecond,
+					done: time.Duration(i)*time.Microsecond + 20*time.Millisecond, status: 200}
 				mu.Lock()
-				reports.RecordUs(h1, 20000)
-				reports.RecordUs(h2, 20000)
+				rec.record(s)
 				mu.Unlock()
 			}
 		})
