@@ -16,6 +16,16 @@ import (
 //
 // (It is not called Load because the load profile type already is.)
 func Open(nameOrPath string) (*Scenario, error) {
+	return open(nameOrPath, Parse)
+}
+
+// OpenMocks is Open for `fanbench mock`: a file may describe only the mock
+// APIs (see ParseMocks).
+func OpenMocks(nameOrPath string) (*Scenario, error) {
+	return open(nameOrPath, ParseMocks)
+}
+
+func open(nameOrPath string, parse func(string, []byte) (*Scenario, error)) (*Scenario, error) {
 	names := builtinNames()
 	if slices.Contains(names, nameOrPath) {
 		return loadBuiltin(nameOrPath)
@@ -28,5 +38,5 @@ func Open(nameOrPath string) (*Scenario, error) {
 		}
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	return Parse(nameOrPath, data)
+	return parse(nameOrPath, data)
 }

@@ -18,7 +18,18 @@ import (
 // field path and what would be valid. Parse never panics, whatever data
 // holds.
 func Parse(filename string, data []byte) (*Scenario, error) {
-	r := &report{file: filename, idx: newIndex()}
+	return parse(&report{file: filename, idx: newIndex()}, data)
+}
+
+// ParseMocks is Parse for a file that may describe only the mock APIs, as
+// `fanbench mock` serves them: an `apis:` block (with, optionally, seed and
+// the rest of a scenario). name defaults to "mocks" and load may be left
+// out; whatever the file does hold is checked as strictly as by Parse.
+func ParseMocks(filename string, data []byte) (*Scenario, error) {
+	return parse(&report{file: filename, idx: newIndex(), mocksOnly: true}, data)
+}
+
+func parse(r *report, data []byte) (*Scenario, error) {
 	root := parseYAML(data, r)
 	if len(r.errs) > 0 {
 		return nil, r.errs
@@ -34,6 +45,9 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 		return nil, r.errs
 	}
 
+	if r.mocksOnly && !r.idx.present("name") {
+		s.Name = "mocks"
+	}
 	fillScenario(&s, r.idx.present)
 	d.overlayPolicies(&s)
 	d.overlayPhases(&s)

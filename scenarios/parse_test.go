@@ -444,3 +444,21 @@ func TestFileSizeLimit(t *testing.T) {
 		t.Errorf("got %q", msg)
 	}
 }
+
+func TestParseMocks(t *testing.T) {
+	s, err := ParseMocks("apis.yaml", []byte("apis:\n  a: {latency: {dist: fixed, value: 1ms}}\n  b: {errors: [{status: 503, rate: 0.5}]}\n"))
+	if err != nil {
+		t.Fatalf("ParseMocks: %v", err)
+	}
+	if s.Name != "mocks" || s.APIs.B.Errors[0].Status != 503 || s.Seed != 1 {
+		t.Errorf("got name %q, b errors %+v, seed %d; want mocks, the 503 rule, seed 1", s.Name, s.APIs.B.Errors, s.Seed)
+	}
+	// Still strict about what is there, and a full Parse still wants load.
+	if _, err := ParseMocks("bad.yaml", []byte("apis:\n  a: {}\n  b: {errors: [{status: 503, rate: 2}]}\n")); err == nil ||
+		!strings.Contains(err.Error(), "bad.yaml:3:") || !strings.Contains(err.Error(), "apis.b.errors[0].rate") {
+		t.Errorf("ParseMocks of a bad rate: %v; want an error at bad.yaml:3 naming apis.b.errors[0].rate", err)
+	}
+	if _, err := Parse("apis.yaml", []byte("apis:\n  a: {}\n  b: {}\n")); err == nil || !strings.Contains(err.Error(), "load: missing") {
+		t.Errorf("Parse without load: %v; want load: missing", err)
+	}
+}

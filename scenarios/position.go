@@ -97,6 +97,9 @@ type report struct {
 	file string
 	idx  *index
 	errs Errors
+	// mocksOnly accepts a file that describes only the mock APIs (see
+	// ParseMocks): name and load may then be left out.
+	mocksOnly bool
 }
 
 // at records a problem at an explicit position.

@@ -23,9 +23,9 @@ func validate(s *Scenario, r *report) {
 	}
 	validateAPI(&s.APIs.A, "apis.a", add)
 	validateAPI(&s.APIs.B, "apis.b", add)
-	if !r.idx.present("load") {
+	if !r.idx.present("load") && !r.mocksOnly {
 		add("load", "missing; want a load such as {rate: 100, duration: 30s}")
-	} else {
+	} else if r.idx.present("load") {
 		validateLoad(&s.Load, add)
 	}
 	checkDuration(add, "drain_timeout", s.DrainTimeout, "a bound on the wait for in-flight work, such as 30s")

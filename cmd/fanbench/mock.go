@@ -25,7 +25,7 @@ func newMockCmd(e *env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "mock",
-		Short: "Serve the mock APIs a and b of a scenario standalone",
+		Short: "Serve the mock APIs a and b of a scenario (or an apis-only file) standalone",
 		Long: strings.TrimSpace(`
 Serve the two mock APIs of a scenario (built-in name or file) so any client
 or service can be pointed at them: API a on --listen's port, API b on the
@@ -39,7 +39,7 @@ records every arrival in its ledger; the admin API is under /_fanbench/
   curl -s -X PUT localhost:9002/_fanbench/config -d '{"errors":[{"status":503,"rate":1}]}'`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sc, err := scenarios.Open(config)
+			sc, err := scenarios.OpenMocks(config)
 			if err != nil {
 				return withCode(exitUsage, fmt.Errorf("--config: %w", err))
 			}

@@ -33,11 +33,10 @@ func (s *syncBuffer) String() string {
 // `fanbench mock` serves a scenario's APIs standalone: a client sees the
 // fault profile, the ledger answers over the admin API, and Ctrl-C stops it.
 func TestMockCommand(t *testing.T) {
-	sc := writeFile(t, "mock.yaml", `name: m
-apis:
+	// A file with only the apis block is enough.
+	sc := writeFile(t, "mock.yaml", `apis:
   a: {latency: {dist: fixed, value: 1ms}}
   b: {errors: [{status: 503, rate: 1}]}
-load: {rate: 1, duration: 1s}
 `)
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errb syncBuffer
