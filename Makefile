@@ -3,8 +3,8 @@ GO      ?= go
 BIN     := bin/fanbench
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
-BENCHTIME ?= 3x
-COUNT   ?= 6
+BENCHTIME ?= 2x
+COUNT   ?= 5
 
 .PHONY: build test demo bench bench-smoke fuzz clean
 

@@ -81,3 +81,39 @@ func BenchmarkRecorder(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkStrategy runs each strategy end to end (driver, front, mocks,
+// drain, reconcile) on a short fixed scenario — a = 5ms, b = 10ms, 200/s
+// for 1s — and reports what the run measured: user latency p50/p99 (ms,
+// corrected), achieved sends/s and the process CPU per send. Each op is one
+// whole run; compare with benchstat (make bench).
+func BenchmarkStrategy(b *testing.B) {
+	for _, name := range strategies.Names {
+		b.Run(name, func(b *testing.B) {
+			sc := fixedScenario(5*time.Millisecond, 10*time.Millisecond, 200, time.Second, name)
+			sc.Load.Warmup = 200 * time.Millisecond
+			var p50, p99, rate, cpu float64
+			runs := 0
+			for b.Loop() {
+				res, err := Run(b.Context(), sc, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				s := res.Strategies[0]
+				if s.Outcomes.Both != s.Requests {
+					b.Fatalf("%s: %+v of %d sends delivered; the benchmark wants a clean run", name, s.Outcomes, s.Requests)
+				}
+				p50 += s.LatencyMs.Corrected.P50
+				p99 += s.LatencyMs.Corrected.P99
+				rate += s.RateAchieved
+				cpu += s.CPUUsPerSend
+				runs++
+			}
+			n := float64(runs)
+			b.ReportMetric(p50/n, "p50-ms")
+			b.ReportMetric(p99/n, "p99-ms")
+			b.ReportMetric(rate/n, "sends/s")
+			b.ReportMetric(cpu/n, "cpu-us/send")
+		})
+	}
+}
