@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 
@@ -19,10 +20,11 @@ type figure struct {
 	build   func() (*plot.Chart, error)
 }
 
-// renderedFigure is a figure drawn in both formats a run directory keeps.
+// renderedFigure is a figure drawn in the formats a run directory keeps.
 type renderedFigure struct {
 	figure
-	PNG, SVG []byte
+	PNG []byte // nil when only the SVG was asked for
+	SVG []byte
 }
 
 // asyncRatio is how much later than the user's answer the delivery must
@@ -58,24 +60,39 @@ func figuresOf(r *Results) []figure {
 	return figs
 }
 
-// renderFigures draws every figure of r as PNG and SVG.
-func renderFigures(r *Results) ([]renderedFigure, error) {
+// renderFigures draws every figure of r as SVG and, with withPNG, as PNG
+// (rasterizing is most of the cost, and the HTML page needs only SVG). A
+// figure that cannot be drawn is left out and its error joined to the
+// others; the figures that could be drawn are returned all the same.
+func renderFigures(r *Results, withPNG bool) ([]renderedFigure, error) {
 	var out []renderedFigure
+	var errs []error
 	for _, f := range figuresOf(r) {
-		c, err := f.build()
+		rf, err := renderFigure(f, withPNG)
 		if err != nil {
-			return nil, fmt.Errorf("plot %s: %w", f.Name, err)
+			errs = append(errs, fmt.Errorf("plot %s: %w", f.Name, err))
+			continue
 		}
-		var png, svg bytes.Buffer
-		if err := c.WritePNG(&png); err != nil {
-			return nil, fmt.Errorf("plot %s: %w", f.Name, err)
-		}
-		if err := c.WriteSVG(&svg); err != nil {
-			return nil, fmt.Errorf("plot %s: %w", f.Name, err)
-		}
-		out = append(out, renderedFigure{figure: f, PNG: png.Bytes(), SVG: svg.Bytes()})
+		out = append(out, rf)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+func renderFigure(f figure, withPNG bool) (renderedFigure, error) {
+	c, err := f.build()
+	if err != nil {
+		return renderedFigure{}, err
+	}
+	var png, svg bytes.Buffer
+	if withPNG {
+		if err := c.WritePNG(&png); err != nil {
+			return renderedFigure{}, err
+		}
+	}
+	if err := c.WriteSVG(&svg); err != nil {
+		return renderedFigure{}, err
+	}
+	return renderedFigure{figure: f, PNG: png.Bytes(), SVG: svg.Bytes()}, nil
 }
 
 // spectrumChart draws the measured and ideal spectrum of each strategy.

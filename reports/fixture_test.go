@@ -140,3 +140,21 @@ func fixture(t *testing.T) *reports.Results {
 	q.Broker = &reports.BrokerStats{Published: 6000, Duplicates: 2, Redeliveries: 1600, PeakPending: 830}
 	return r
 }
+
+// TestDecodeHistogramCorrupt damages a real encoding in seeded ways:
+// hdrhistogram-go panics on some; DecodeHistogram must return an error.
+func TestDecodeHistogramCorrupt(t *testing.T) {
+	enc := encode(t, lognormalHist(1, 1000, 50, 200, 0))
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for range 3000 {
+		b := []byte(enc)
+		for range 1 + rng.IntN(3) {
+			b[rng.IntN(min(len(b), 60))] = alphabet[rng.IntN(64)]
+		}
+		_, _ = reports.DecodeHistogram(string(b)) // must not panic
+	}
+	if _, err := reports.DecodeHistogram("HISTFAAAACx42pNpmSzMwMDAxAABzFCaEUzbf4BYbDKJAQAAAP__"); err == nil {
+		t.Error("a truncated encoding decoded without error")
+	}
+}

@@ -69,12 +69,19 @@ func EncodeHistogram(h *hdrhistogram.Histogram) (string, error) {
 	return string(b), nil
 }
 
-// DecodeHistogram reverses EncodeHistogram.
-func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
+// DecodeHistogram reverses EncodeHistogram. A corrupt encoding is an
+// error: hdrhistogram-go panics on some, and a damaged results.json must
+// not take the reports down with it.
+func DecodeHistogram(s string) (h *hdrhistogram.Histogram, err error) {
 	if s == "" {
 		return nil, nil
 	}
-	h, err := hdrhistogram.Decode([]byte(s))
+	defer func() {
+		if p := recover(); p != nil {
+			h, err = nil, fmt.Errorf("decode histogram: corrupt encoding (%v)", p)
+		}
+	}()
+	h, err = hdrhistogram.Decode([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("decode histogram: %w", err)
 	}

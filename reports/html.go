@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -9,13 +10,12 @@ import (
 
 // WriteHTML writes the report as one self-contained HTML page: the same
 // content as the Markdown report, with every plot inline as SVG and the
-// CSS in the page, so it reads offline and from a CI artifact.
+// CSS in the page, so it reads offline and from a CI artifact. A plot that
+// cannot be drawn is left out of the page and its error returned after
+// the page is written.
 func WriteHTML(w io.Writer, r *Results) error {
-	figs, err := renderFigures(r)
-	if err != nil {
-		return err
-	}
-	return writeHTML(w, r, figs)
+	figs, plotErr := renderFigures(r, false)
+	return errors.Join(writeHTML(w, r, figs), plotErr)
 }
 
 // htmlPage is what the page template reads.

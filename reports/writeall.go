@@ -18,10 +18,9 @@ import (
 // returns every failure joined.
 func WriteAll(dir string, r *Results) error {
 	var errs []error
-	figs, err := renderFigures(r)
+	figs, err := renderFigures(r, true) // what could be drawn, even with an error
 	if err != nil {
 		errs = append(errs, err)
-		figs = nil
 	}
 	write := func(name string, fn func(io.Writer) error) {
 		if err := WriteFileAtomic(filepath.Join(dir, name), fn); err != nil {

@@ -11,6 +11,13 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
+// minLatencyMs and maxLatencyMs bound a latency axis: 1 µs (the
+// histograms' floor) to a year.
+const (
+	minLatencyMs = 1e-3
+	maxLatencyMs = 365 * 24 * 3600 * 1e3
+)
+
 // maxNines is the furthest the nines axis reaches: 99.999%.
 const maxNines = 5
 
@@ -66,9 +73,15 @@ func setNinesAxis(p *plot.Plot, max float64) {
 // a legend that would otherwise sit on the data.
 func setLatencyAxis(p *plot.Plot, lo, hi, headroom float64) {
 	p.Y.Label.Text = "latency, ms"
-	if hi <= 0 || math.IsInf(hi, 0) || math.IsNaN(hi) {
+	if hi <= 0 || math.IsNaN(hi) {
 		p.Y.Min, p.Y.Max = 0, 1
 		return
+	}
+	// No latency is a year long; a larger figure is a corrupt one and
+	// would overflow the axis arithmetic below to +Inf.
+	hi = math.Min(hi, maxLatencyMs)
+	if lo > 0 {
+		lo = math.Max(lo, minLatencyMs)
 	}
 	if lo > 0 && hi/lo >= 10 {
 		p.Y.Scale = plot.LogScale{}
@@ -99,7 +112,7 @@ func countTicks(min, max float64) []plot.Tick {
 // logTicks125 puts labelled ticks at 1, 2 and 5 of each decade and
 // unlabelled ones at the other digits.
 func logTicks125(min, max float64) []plot.Tick {
-	if min <= 0 || max <= min {
+	if min <= 0 || max <= min || math.IsInf(max, 0) || math.Log10(max/min) > 30 {
 		return nil
 	}
 	var ts []plot.Tick

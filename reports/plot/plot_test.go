@@ -142,3 +142,41 @@ func TestNines(t *testing.T) {
 		}
 	}
 }
+
+// TestChartsSurviveAbsurdValues draws figures a corrupt results file could
+// hold: gonum/plot panics on some (a zero on a log axis, infinite bounds);
+// a chart must draw or fail with an error.
+func TestChartsSurviveAbsurdValues(t *testing.T) {
+	odd := []plot.Quantile{{Q: 0, Ms: 0}, {Q: 0.5, Ms: 5e-324}, {Q: 0.9, Ms: -3}, {Q: 0.99, Ms: 1e308}, {Q: 0.999, Ms: math.Inf(1)}, {Q: 0.9999, Ms: math.NaN()}}
+	tl := plot.Timeline{Name: "odd", HasDelivered: true,
+		Seconds: []plot.Second{{T: -5, P50Ms: 1e308, P99Ms: 5e-324, Sent: -1}, {T: 1e300, P50Ms: math.NaN(), Sent: 1e18}},
+		Phases:  []plot.Phase{{From: -1e300, To: 1e300, API: "a"}, {From: 5, To: 1, API: "b"}}}
+	for name, make := range map[string]func() (*plot.Chart, error){
+		"spectrum": func() (*plot.Chart, error) {
+			return plot.Spectrum([]plot.SpectrumCurve{{Name: "odd", Measured: odd, Ideal: odd}}, math.NaN())
+		},
+		"user-vs-delivery": func() (*plot.Chart, error) {
+			return plot.UserVsDelivery([]plot.DeliveryCurves{{Name: "odd", User: odd, Delivery: odd}}, 99)
+		},
+		"latency":    func() (*plot.Chart, error) { return plot.LatencyOverTime([]plot.Timeline{tl}) },
+		"throughput": func() (*plot.Chart, error) { return plot.Throughput([]plot.Timeline{tl}) },
+		"outcomes": func() (*plot.Chart, error) {
+			return plot.Outcomes([]plot.OutcomeBar{{Name: "odd", Both: -5, None: 1 << 62}})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := make()
+			if err != nil {
+				t.Logf("refused: %v", err)
+				return
+			}
+			var b bytes.Buffer
+			if err := c.WritePNG(&b); err != nil {
+				t.Logf("PNG refused: %v", err)
+			}
+			if err := c.WriteSVG(&b); err != nil {
+				t.Logf("SVG refused: %v", err)
+			}
+		})
+	}
+}
