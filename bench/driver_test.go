@@ -199,3 +199,22 @@ func TestIDSpace(t *testing.T) {
 		t.Error("seeds 1 and 2 give the same ids")
 	}
 }
+
+func TestSeriesSeconds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := driverConfig{
+			pacer: vegeta.ConstantPacer{Freq: 100, Per: time.Second}, warmup: time.Second, duration: 3 * time.Second,
+			maxInFlight: 10, timeout: time.Second, ids: newIDSpace(1), do: fakeDoer(time.Now(), time.Millisecond, 0, 0),
+		}
+		d := cfg.run(t.Context())
+		pts := d.rec.series.points
+		if len(pts) != 3 {
+			t.Fatalf("%d series points; want 3 (one per second of a 3s measurement): %+v", len(pts), pts)
+		}
+		for i, p := range pts {
+			if p.T != float64(i) || p.Sent != 100 || p.OK != 100 {
+				t.Errorf("point %d = %+v; want t=%d with 100 sent, 100 ok", i, p, i)
+			}
+		}
+	})
+}

@@ -47,7 +47,7 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 		switch {
 		case gotA && gotB:
 			r.outcomes.Both++
-			r.delivered[int((due-measureFrom)/time.Second)]++
+			r.delivered[secondOf(due, measureFrom)]++
 		case gotA:
 			r.outcomes.AOnly++
 		case gotB:

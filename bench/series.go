@@ -30,11 +30,16 @@ func newSeries(origin, timeout time.Duration) *series {
 	return &series{origin: origin, lag: int(timeout/time.Second) + 2, open: make(map[int]*second)}
 }
 
+// secondOf returns which second of measurement a send intended at due
+// belongs to. Measurement is the window (origin, origin+duration], so second
+// k holds (origin+k s, origin+(k+1) s]: the last send of a 30s run, intended
+// at exactly 30s, is in second 29, not alone in a second 30.
+func secondOf(due, origin time.Duration) int {
+	return max(int((due-origin-1)/time.Second), 0)
+}
+
 func (s *series) record(due time.Duration, us int64, good bool) {
-	idx := int((due - s.origin) / time.Second)
-	if idx < 0 {
-		idx = 0
-	}
+	idx := secondOf(due, s.origin)
 	sec := s.open[idx]
 	if sec == nil {
 		sec = &second{h: s.histogram()}

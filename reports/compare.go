@@ -103,6 +103,9 @@ type figureSpec struct {
 	value         func(StrategyResult) float64
 	// spread returns the figure's range over repeats, if recorded.
 	spread func(*Spread) (Range, bool)
+	// floor is an absolute worsening always tolerated on top of the
+	// relative threshold; with it, a zero base value can regress too.
+	floor float64
 }
 
 // compareFigures are the figures Compare reports, tracked ones first.
@@ -122,9 +125,15 @@ func compareFigures() []figureSpec {
 		lat("p90", func(p Percentiles) float64 { return p.P90 }),
 		lat("p99", func(p Percentiles) float64 { return p.P99 }),
 		lat("p999", func(p Percentiles) float64 { return p.P999 }),
-		{name: "success_ratio", unit: "ratio", tracked: true,
-			value:  func(s StrategyResult) float64 { return s.SuccessRatio },
-			spread: func(sp *Spread) (Range, bool) { return sp.SuccessRatio, true }},
+		// Failures, not successes, are what a threshold should be relative
+		// to: 99.9% → 95% success is 50 times the failures, only a 4.9%
+		// drop of the ratio. A tenth of a percentage point is always allowed.
+		{name: "failure_ratio", unit: "ratio", tracked: true, lowerIsBetter: true, floor: 0.001,
+			value: func(s StrategyResult) float64 { return round6(1 - s.SuccessRatio) },
+			spread: func(sp *Spread) (Range, bool) {
+				r := sp.SuccessRatio
+				return Range{Median: round6(1 - r.Median), Min: round6(1 - r.Max), Max: round6(1 - r.Min)}, true
+			}},
 		{name: "lost", unit: "sends", tracked: true, lowerIsBetter: true,
 			value:  func(s StrategyResult) float64 { return float64(s.Lost) },
 			spread: func(sp *Spread) (Range, bool) { return sp.Lost, true }},
@@ -140,7 +149,7 @@ func compareFigures() []figureSpec {
 }
 
 // Compare measures the run next against the run base. A tracked figure —
-// corrected latency p50/p90/p99/p99.9, success ratio, lost sends, achieved
+// corrected latency p50/p90/p99/p99.9, failure ratio (1 − success ratio, with 0.1 percentage point always allowed), lost sends, achieved
 // rate — regresses when it is worse than the base by more than
 // opt.MaxRegression, relative to the base value (lost: any increase from
 // zero). When both runs carry repeat spreads, it must also be out of
@@ -211,13 +220,16 @@ func compareFigure(spec figureSpec, b, n StrategyResult, thr float64) FigureDelt
 	if !spec.lowerIsBetter {
 		worse = -f.Delta
 	}
-	limit := thr * math.Abs(f.Base)
+	limit := thr*math.Abs(f.Base) + spec.floor
 	switch {
 	case worse <= 0:
 		f.Verdict = "not worse"
 		return f
-	case f.Base == 0 && spec.name != "lost":
+	case f.Base == 0 && spec.name != "lost" && spec.floor == 0:
 		f.Verdict = "no base value to compare with"
+		return f
+	case worse <= limit && f.Base == 0:
+		f.Verdict = fmt.Sprintf("worse by %g, within the %g allowed", worse, spec.floor)
 		return f
 	case worse <= limit:
 		f.Verdict = fmt.Sprintf("worse by %s, within %s", pct(worse/math.Abs(f.Base)), pct(thr))

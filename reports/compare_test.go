@@ -51,8 +51,10 @@ func TestCompareRules(t *testing.T) {
 		{"max is not tracked", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.LatencyMs.Corrected.Max *= 5 }, ""},
 		{"delivery is not tracked", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.DeliveryMs.Both.P99 *= 5 }, ""},
 		{"a looser threshold lets a doubled p99 pass", reports.CompareOptions{MaxRegression: 1.5}, func(s *reports.StrategyResult) { s.LatencyMs.Corrected.P99 *= 2 }, ""},
-		{"success ratio down 20% regresses", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.SuccessRatio *= 0.8 }, "sequential: success_ratio worse by 20.0% > 10.0%"},
-		{"success ratio down 1% passes", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.SuccessRatio *= 0.99 }, ""},
+		// The fixture's sequential succeeds 99.8%: failures are judged relative to failures.
+		{"success 99.8% to 95% regresses", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.SuccessRatio = 0.95 }, "sequential: failure_ratio worse by"},
+		{"success 99.8% to 99% (5x the failures) regresses", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.SuccessRatio = 0.99 }, "sequential: failure_ratio worse by"},
+		{"a tenth of a percentage point more failures passes", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.SuccessRatio -= 0.0009 }, ""},
 		{"success ratio up passes", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.SuccessRatio = 1 }, ""},
 		{"a lost send where none was regresses", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.Lost = 1 }, "sequential: lost went from 0 to 1"},
 		{"achieved rate down 25% regresses", reports.CompareOptions{}, func(s *reports.StrategyResult) { s.RateAchieved = 150 }, "sequential: rate_achieved worse by 25."},
