@@ -172,7 +172,9 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 				return nil, err
 			}
 		}
-		srv, err := mockapi.Serve(ctx, api, addr)
+		// The rig closes the mocks; an interrupt (ctx) must not cut the
+		// sends still in flight, which drain and are counted.
+		srv, err := mockapi.Serve(context.WithoutCancel(ctx), api, addr)
 		if err != nil {
 			return nil, fmt.Errorf("start mock API %q: %w", name, err)
 		}
