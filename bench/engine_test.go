@@ -73,6 +73,8 @@ func TestRunSequentialVersusErrgroup(t *testing.T) {
 		}
 		if p := s.LatencyMs.Corrected.P50; p < tt.lo || p > tt.hi {
 			t.Errorf("%s: corrected p50 = %vms; want in [%v, %v]", tt.name, p, tt.lo, tt.hi)
+		} else {
+			t.Logf("%s: corrected p50 = %vms", tt.name, p)
 		}
 		if p := s.IdealMs.P50; p < tt.idealP50-0.1 || p > tt.idealP50+0.1 {
 			t.Errorf("%s: ideal p50 = %vms; want %v", tt.name, p, tt.idealP50)
