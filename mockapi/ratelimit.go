@@ -19,6 +19,7 @@ type tokenBucket struct {
 	burst      int64
 	retryAfter time.Duration // fixed Retry-After, 0 = time until the next token
 	window     int64         // seconds for RateLimit-Policy w=
+	quota      int64         // RateLimit-Policy q=: calls the bucket sustains per window
 	origin     time.Time
 	tat        atomic.Int64 // ns since origin at which the bucket is full again
 }
@@ -43,11 +44,16 @@ func newTokenBucket(rl RateLimit, origin time.Time) (*tokenBucket, error) {
 	}
 	burst := int64(max(rl.Burst, 1))
 	interval := int64(math.Round(1e9 / rl.RPS))
+	// The policy advertises the sustained rate, quota per window (q/w =
+	// rps), over a window long enough to hold at least one call: a client
+	// that paces itself to q/w stays within the limit.
+	window := max(1, int64(math.Ceil(1/rl.RPS)))
 	return &tokenBucket{
 		interval:   interval,
 		burst:      burst,
 		retryAfter: rl.RetryAfter.D(),
-		window:     max(1, int64(math.Ceil(float64(burst)/rl.RPS))),
+		window:     window,
+		quota:      max(1, int64(math.Round(rl.RPS*float64(window)))),
 		origin:     origin,
 	}, nil
 }
@@ -94,7 +100,7 @@ func (b *tokenBucket) writeHeaders(h http.Header, now time.Time, li limitInfo) {
 	var ends [6]int
 	out := buf[:0]
 	out = append(out, `"default";q=`...)
-	out = strconv.AppendInt(out, b.burst, 10)
+	out = strconv.AppendInt(out, b.quota, 10)
 	out = append(out, ";w="...)
 	out = strconv.AppendInt(out, b.window, 10)
 	ends[0] = len(out)
@@ -103,7 +109,7 @@ func (b *tokenBucket) writeHeaders(h http.Header, now time.Time, li limitInfo) {
 	out = append(out, ";t="...)
 	out = strconv.AppendInt(out, reset, 10)
 	ends[1] = len(out)
-	out = strconv.AppendInt(out, b.burst, 10)
+	out = strconv.AppendInt(out, b.quota, 10)
 	ends[2] = len(out)
 	out = strconv.AppendInt(out, li.remaining, 10)
 	ends[3] = len(out)

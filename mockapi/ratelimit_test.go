@@ -85,10 +85,11 @@ func TestRateLimitHeaders(t *testing.T) {
 		name           string
 		rl             RateLimit
 		wantRetryAfter string
-		wantPolicy     string
+		wantPolicy     string // q/w is the sustained rate, whatever the burst
+		wantLimit      string // X-RateLimit-Limit: the same quota
 	}{
-		{"retry_after set", RateLimit{RPS: 10, Burst: 3, RetryAfter: D(2 * time.Second)}, "2", `"default";q=3;w=1`},
-		{"retry_after from the bucket", RateLimit{RPS: 0.25, Burst: 2}, "4", `"default";q=2;w=8`},
+		{"retry_after set", RateLimit{RPS: 10, Burst: 3, RetryAfter: D(2 * time.Second)}, "2", `"default";q=10;w=1`, "10"},
+		{"retry_after from the bucket", RateLimit{RPS: 0.25, Burst: 2}, "4", `"default";q=1;w=4`, "1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,8 +109,8 @@ func TestRateLimitHeaders(t *testing.T) {
 					t.Fatal(r.err)
 				}
 				h := r.header
-				if h.Get("RateLimit-Policy") != tt.wantPolicy || h.Get("X-RateLimit-Limit") != itoa(burst) {
-					t.Errorf("request %d: RateLimit-Policy %q, X-RateLimit-Limit %q; want %q, %d", i, h.Get("RateLimit-Policy"), h.Get("X-RateLimit-Limit"), tt.wantPolicy, burst)
+				if h.Get("RateLimit-Policy") != tt.wantPolicy || h.Get("X-RateLimit-Limit") != tt.wantLimit {
+					t.Errorf("request %d: RateLimit-Policy %q, X-RateLimit-Limit %q; want %q, %s", i, h.Get("RateLimit-Policy"), h.Get("X-RateLimit-Limit"), tt.wantPolicy, tt.wantLimit)
 				}
 				if i < burst {
 					if r.status != 200 || h.Get("Retry-After") != "" || h.Get("X-RateLimit-Remaining") != itoa(burst-1-i) {

@@ -15,14 +15,14 @@ type APIGuard struct {
 
 // NewAPIGuard returns the shared state of policy p for the API named api.
 // Breaker opens are counted in stats.BreakerOpens. The guard takes from p
-// only Breaker, ClientRateLimit and RetryBudget; legs that share it should
+// only Breaker, ClientRateLimit, HonorRetryAfter and RetryBudget; legs that share it should
 // have the same policy.
 func NewAPIGuard(api string, p Policy, stats *LegStats) *APIGuard {
 	return &APIGuard{
 		api:     api,
 		stats:   stats,
 		breaker: newBreaker(api, p.Breaker, stats),
-		limiter: newClientLimiter(p.ClientRateLimit),
+		limiter: newClientLimiter(p.ClientRateLimit, p.HonorRetryAfter),
 		budget:  newRetryBudget(p.RetryBudget),
 	}
 }

@@ -185,10 +185,15 @@ func (l *Leg) try(ctx context.Context, s Send, n int) tried {
 		} else {
 			l.stats.Retries.Add(1)
 		}
-		r, retryAfter := l.attempt(ctx, s)
-		if l.policy.HonorRetryAfter && retryAfter != "" && (r.Status == http.StatusTooManyRequests || r.Status >= 500) {
-			if d, ok := parseRetryAfter(retryAfter, time.Now()); ok {
+		r, hints := l.attempt(ctx, s)
+		if l.policy.HonorRetryAfter && hints.retryAfter != "" && (r.Status == http.StatusTooManyRequests || r.Status >= 500) {
+			if d, ok := parseRetryAfter(hints.retryAfter, time.Now()); ok {
 				t.retryAfter, t.hasRetryAfter = min(d, l.policy.Backoff.Max), true
+			}
+		}
+		if l.policy.HonorRetryAfter && r.Status == http.StatusTooManyRequests && hints.ratePolicy != "" {
+			if rps, ok := parseRateLimitPolicy(hints.ratePolicy); ok {
+				g.limiter.learn(rps)
 			}
 		}
 		return r
@@ -208,9 +213,15 @@ func (l *Leg) try(ctx context.Context, s Send, n int) tried {
 	return t
 }
 
+// answerHints are the headers of an answer that tell a client how to pace.
+type answerHints struct {
+	retryAfter string // Retry-After
+	ratePolicy string // RateLimit-Policy
+}
+
 // attempt makes one HTTP call, bounded by the policy's timeout, and returns
-// its result and the answer's Retry-After header.
-func (l *Leg) attempt(ctx context.Context, s Send) (LegResult, string) {
+// its result and the answer's pacing headers.
+func (l *Leg) attempt(ctx context.Context, s Send) (LegResult, answerHints) {
 	if l.policy.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, l.policy.Timeout)
@@ -218,7 +229,7 @@ func (l *Leg) attempt(ctx context.Context, s Send) (LegResult, string) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url, bytes.NewReader(s.Body))
 	if err != nil {
-		return LegResult{Err: fmt.Errorf("build request: %w", err)}, ""
+		return LegResult{Err: fmt.Errorf("build request: %w", err)}, answerHints{}
 	}
 	// Without GetBody net/http never replays the request by itself. It
 	// would otherwise resend a request carrying Idempotency-Key on a reused
@@ -229,14 +240,17 @@ func (l *Leg) attempt(ctx context.Context, s Send) (LegResult, string) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := l.client.Do(req)
 	if err != nil {
-		return LegResult{Err: err}, ""
+		return LegResult{Err: err}, answerHints{}
 	}
-	retryAfter := resp.Header.Get("Retry-After")
+	hints := answerHints{retryAfter: resp.Header.Get("Retry-After")}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		hints.ratePolicy = resp.Header.Get("RateLimit-Policy")
+	}
 	// Drain so the connection goes back to the pool.
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return LegResult{Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}, retryAfter
+		return LegResult{Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", err)}, hints
 	}
-	return LegResult{Status: resp.StatusCode}, retryAfter
+	return LegResult{Status: resp.StatusCode}, hints
 }

@@ -245,3 +245,59 @@ func TestMockBreakerOnDownB(t *testing.T) {
 	}
 	checkAccounting(t, r, replies)
 }
+
+// TestMockRateLimitedOpenLoop: users send to b at twice its limit, open
+// loop (a send every 10ms whatever the answers). Honouring Retry-After
+// alone would still send every first attempt; the leg learns b's
+// advertised rate from the 429's RateLimit-Policy and paces its calls, so b
+// receives no more than its limit admits (+10%) and the wait shows in the
+// sends' latency instead.
+func TestMockRateLimitedOpenLoop(t *testing.T) {
+	const rps, burst, n = 50, 5, 150
+	p := Policy{
+		Timeout:         2 * time.Second,
+		Retries:         10,
+		Backoff:         Backoff{Initial: 5 * ms, Max: 2 * time.Second},
+		HonorRetryAfter: true,
+	}
+	b := mockapi.Config{RateLimit: &mockapi.RateLimit{RPS: rps, Burst: burst}}
+	r := withMocks(t, mockapi.Config{}, b, p)
+	s := NewErrgroup(r.legs[0], r.legs[1], false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	replies := make([]Reply, n)
+	lat := make([]time.Duration, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * 10 * time.Millisecond)))
+		wg.Go(func() {
+			t0 := time.Now()
+			replies[i] = s.Send(ctx, Send{ID: fmt.Sprintf("%016x", i+1), Body: []byte(`{}`)})
+			lat[i] = time.Since(t0)
+		})
+	}
+	wg.Wait()
+	window := time.Since(start)
+	calls := r.stats[1].Calls.Load()
+	admits := burst + rps*window.Seconds()
+	ok := 0
+	for _, rep := range replies {
+		if rep.Legs[1].OK() {
+			ok++
+		}
+	}
+	t.Logf("b: %d calls in %v (its limit admits %.0f); %d of %d delivered; last send waited %v",
+		calls, window.Round(ms), admits, ok, n, lat[n-1].Round(ms))
+	if float64(calls) > 1.10*admits {
+		t.Errorf("b got %d calls; its limit admits %.0f in %v: want at most 10%% more (no hammering)", calls, admits, window.Round(ms))
+	}
+	if ok < n*9/10 {
+		t.Errorf("%d of %d sends reached b; want nearly all (paced, not refused)", ok, n)
+	}
+	// 150 sends at 100/s through 50/s: the last ones queue about 1.5s.
+	if lat[n-1] < 500*time.Millisecond {
+		t.Errorf("the last send took %v; want the pacing to show as latency (≥ 500ms)", lat[n-1])
+	}
+	checkAccounting(t, r, replies)
+}
