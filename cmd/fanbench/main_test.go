@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 	"testing"
 )
 
@@ -13,10 +10,7 @@ import (
 // process (for --exec) without building it first.
 func TestMain(m *testing.M) {
 	if os.Getenv("FANBENCH_TEST_MAIN") == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-		stop()
-		os.Exit(exitCode(err, os.Stderr))
+		main() // exits
 	}
 	os.Exit(m.Run())
 }
