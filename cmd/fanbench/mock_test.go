@@ -7,21 +7,21 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// syncBuffer is a bytes.Buffer safe to read while the command writes it.
+// syncBuffer is a bytes.Buffer safe to read while the command writes it
+// (through the same lockedWriter run uses for stderr).
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	lockedWriter
+	b bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+func newSyncBuffer() *syncBuffer {
+	s := &syncBuffer{}
+	s.w = &s.b
+	return s
 }
 
 func (s *syncBuffer) String() string {
@@ -39,11 +39,11 @@ func TestMockCommand(t *testing.T) {
   b: {errors: [{status: 503, rate: 1}]}
 `)
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errb syncBuffer
+	out, errb := newSyncBuffer(), newSyncBuffer()
 	done := make(chan int)
 	go func() {
-		err := run(ctx, []string{"mock", "--config", sc, "--listen", "127.0.0.1:0"}, func(string) string { return "" }, &out, &errb)
-		done <- exitCode(err, &errb)
+		err := run(ctx, []string{"mock", "--config", sc, "--listen", "127.0.0.1:0"}, func(string) string { return "" }, out, errb)
+		done <- exitCode(err, errb)
 	}()
 	re := regexp.MustCompile(`mock API ([ab]): (http://\S+)`)
 	urls := map[string]string{}
