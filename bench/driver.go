@@ -73,7 +73,10 @@ type drive struct {
 	peakInFlight  int64
 	maxLag        time.Duration
 	interrupted   bool
-	cpu           time.Duration // process CPU time during measurement
+	// cpuStart is the process CPU time when measurement began (the first
+	// measured send), -1 if it never did; the engine reads the clock again
+	// after the drain, so that deliveries made in the background count.
+	cpuStart time.Duration
 }
 
 // run offers the load until the schedule ends or ctx is done, then waits for
@@ -101,8 +104,7 @@ func (c driverConfig) run(ctx context.Context) *drive {
 	if c.onStart != nil {
 		c.onStart(d.began)
 	}
-	var cpuStart time.Duration
-	cpuStarted := false
+	d.cpuStart = -1
 
 loop:
 	for {
@@ -140,8 +142,8 @@ loop:
 		seq := d.sent
 		d.sent++
 		warm := seq < d.firstMeasured
-		if !warm && !cpuStarted {
-			cpuStart, cpuStarted = cpuTime(), true
+		if !warm && d.cpuStart < 0 {
+			d.cpuStart = cpuTime()
 		}
 		sent := time.Since(d.began)
 		if lag := sent - due; lag > d.maxLag && !warm {
@@ -163,9 +165,6 @@ loop:
 		}()
 	}
 	wg.Wait()
-	if cpuStarted {
-		d.cpu = cpuTime() - cpuStart
-	}
 	close(samples)
 	<-recDone
 	return d

@@ -11,6 +11,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/fanbench/fanbench/reports"
+	"github.com/fanbench/fanbench/scenarios"
 )
 
 func TestDueTime(t *testing.T) {
@@ -217,4 +218,53 @@ func TestSeriesSeconds(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestPacerFor(t *testing.T) {
+	ok := []scenarios.Load{
+		{Profile: scenarios.ProfileConstant, Rate: 0.5},
+		{Profile: scenarios.ProfileLinear, Rate: 1, Slope: 10},
+		{Profile: scenarios.ProfileSine, Rate: 100, Amp: 0, Period: time.Second},
+		{Profile: scenarios.ProfileSteps, Steps: []scenarios.Step{{Rate: 10, For: time.Second}}},
+	}
+	for _, l := range ok {
+		p, err := pacerFor(l)
+		if err != nil {
+			t.Errorf("pacerFor(%+v): %v", l, err)
+			continue
+		}
+		s := schedule{p: p}
+		if _, ok := s.next(10 * time.Second); !ok {
+			t.Errorf("pacerFor(%+v) schedules nothing", l)
+		}
+	}
+	bad := []scenarios.Load{
+		{Rate: math.Inf(1)}, {Rate: math.NaN()}, {Rate: 3e9}, {Rate: 0},
+		{Profile: scenarios.ProfileLinear, Rate: 0, Slope: 5},
+		{Profile: scenarios.ProfileSine, Rate: 10, Amp: 10, Period: time.Second},
+		{Profile: scenarios.ProfileSteps, Steps: []scenarios.Step{{Rate: math.Inf(1), For: time.Second}}},
+	}
+	for _, l := range bad {
+		if _, err := pacerFor(l); err == nil {
+			t.Errorf("pacerFor(%+v) accepted a load vegeta cannot pace", l)
+		}
+	}
+}
+
+// A warm-up before steps runs at the first step's rate, so every step is
+// measured: the measurement window (warm-up, warm-up + sum of steps] holds
+// exactly the steps' sends.
+func TestStepsAfterWarmup(t *testing.T) {
+	l := scenarios.Load{Profile: scenarios.ProfileSteps, Warmup: time.Second,
+		Steps: []scenarios.Step{{Rate: 50, For: 2 * time.Second}, {Rate: 100, For: 2 * time.Second}}}
+	p, err := pacerFor(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := scheduledIn(p, time.Second, 5*time.Second); got != 300 {
+		t.Errorf("%d sends in the measurement window; want 300 (50/s for 2s, then 100/s for 2s)", got)
+	}
+	if got := firstAfter(p, time.Second); got != 50 {
+		t.Errorf("warm-up sends = %d; want 50 (1s at the first step's 50/s)", got)
+	}
 }

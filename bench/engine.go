@@ -307,12 +307,19 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		cancel()
 	}
 
+	var cpu time.Duration // measurement and drain: background deliveries count too
+	if d.cpuStart >= 0 {
+		cpu = cpuTime() - d.cpuStart
+	}
 	rec := reconcile(d, pacer, ids, sc.Load.Warmup, r.apis[0].Ledger(), r.apis[1].Ledger())
 	idealH, err := ideal(sc.APIs.A.Latency, sc.APIs.B.Latency, r.strat.Combine(), sc.Seed)
 	if err != nil {
 		return sr, nil, false, err
 	}
 	sr = summarize(spec.Name, sc, pacer, d, rec, r)
+	if sr.Requests > 0 {
+		sr.CPUUsPerSend = round3(float64(cpu.Microseconds()) / float64(sr.Requests))
+	}
 	if q, ok := r.strat.(*queue.Queue); ok {
 		st := q.Stats()
 		sr.DeadLetters = st.DeadLetters
@@ -347,7 +354,6 @@ func summarize(name string, sc *scenarios.Scenario, pacer vegeta.Pacer, d *drive
 	}
 	if d.rec.requests > 0 {
 		sr.SuccessRatio = float64(d.rec.ok) / float64(d.rec.requests)
-		sr.CPUUsPerSend = round3(float64(d.cpu.Microseconds()) / float64(d.rec.requests))
 	}
 	sr.Saturation = reports.Saturation{
 		InFlightCapHits: d.capHits,

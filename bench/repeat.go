@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/fanbench/fanbench/reports"
@@ -22,7 +23,14 @@ func RunRepeated(ctx context.Context, sc *scenarios.Scenario, n int, opt Options
 	var runErr error
 	for i := range n {
 		logf(opt, "repeat %d of %d", i+1, n)
-		res, err := Run(ctx, sc, opt)
+		ropt := opt
+		if opt.ResultsOut != nil {
+			// Each repeat keeps its own per-send file: <strategy>.r<k>.
+			ropt.ResultsOut = func(strategy string) (io.WriteCloser, error) {
+				return opt.ResultsOut(fmt.Sprintf("%s.r%d", strategy, i+1))
+			}
+		}
+		res, err := Run(ctx, sc, ropt)
 		if err != nil && !errors.Is(err, ErrInterrupted) {
 			return nil, fmt.Errorf("repeat %d: %w", i+1, err)
 		}

@@ -29,6 +29,14 @@ func dueTime(p vegeta.Pacer, n uint64, lo, hi time.Duration) time.Duration {
 	if d, ok := isDue(p, lo, n); !ok || d {
 		return lo
 	}
+	// An exact pacer (constant, steps) names the time itself: start the
+	// bisection there, so the result is exact rather than up to one
+	// resolution late.
+	if wait, _ := p.Pace(lo, n); wait > 0 && lo+wait < hi {
+		if d, ok := isDue(p, lo+wait, n); ok && d {
+			hi = lo + wait
+		}
+	}
 	for hi-lo > dueResolution {
 		mid := lo + (hi-lo)/2
 		if d, ok := isDue(p, mid, n); ok && d {

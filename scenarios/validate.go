@@ -29,6 +29,9 @@ func validate(s *Scenario, r *report) {
 		validateLoad(&s.Load, add)
 	}
 	checkDuration(add, "drain_timeout", s.DrainTimeout, "a bound on the wait for in-flight work, such as 30s")
+	if span := s.Load.Warmup + s.Load.Duration + s.DrainTimeout; span > MaxSpan {
+		add("load.duration", "warmup + duration + drain_timeout is %v; want at most %v: the mock APIs' ledgers keep arrival times to the microsecond for 71 minutes", span, MaxSpan)
+	}
 	validatePolicy(&s.Policy, "policy", add)
 	validateStrategies(s.Strategies, r)
 	validatePhases(s, r)

@@ -1,5 +1,16 @@
 package scenarios
 
+import "time"
+
+// MaxRate is the highest rate per second a load may offer (flags that
+// override a scenario's rate are held to it too).
+const MaxRate = maxRate
+
+// MaxSpan is the longest a strategy's run may last, warm-up, measurement
+// and drain together: the mock ledgers' microsecond offsets cover 71
+// minutes after a mock starts.
+const MaxSpan = 70 * time.Minute
+
 // maxRate bounds every offered rate: far beyond what one machine can
 // drive, it catches a misplaced digit rather than limiting real runs.
 const maxRate = 1e6
@@ -46,8 +57,9 @@ func validateLoad(l *Load, add reportFunc) {
 			add(at("slope"), "the rate would fall to %s/s by the end; want a slope of at least %s", num(end), num(-l.Rate/l.Duration.Seconds()))
 		case end > maxRate:
 			add(at("slope"), "the rate would reach %s/s by the end; want at most %s/s", num(end), num(maxRate))
-		case l.Rate == 0 && l.Slope <= 0:
-			add(at("rate"), "a linear load from 0 with slope %s sends nothing; want a start rate or a slope above 0", num(l.Slope))
+		case l.Rate == 0:
+			// vegeta's LinearPacer reads a zero start rate as "unlimited".
+			add(at("rate"), "the linear profile needs a start rate above 0, such as 1")
 		}
 	case ProfileSine:
 		if l.Rate == 0 {
@@ -57,8 +69,9 @@ func validateLoad(l *Load, add reportFunc) {
 		switch {
 		case l.Amp < 0:
 			add(at("amp"), "%s is negative; want an amplitude of 0 or more", num(l.Amp))
-		case l.Amp > l.Rate:
-			add(at("amp"), "%s is above the mean rate (%s), so the rate would go negative; want at most %s", num(l.Amp), num(l.Rate), num(l.Rate))
+		case l.Amp >= l.Rate && l.Rate > 0:
+			// vegeta's SinePacer refuses an amplitude equal to the mean.
+			add(at("amp"), "%s is not below the mean rate (%s), so the rate would reach 0 or less; want less than %s", num(l.Amp), num(l.Rate), num(l.Rate))
 		}
 		if l.Period <= 0 {
 			add(at("period"), "the sine profile needs a period above 0, such as 10s")

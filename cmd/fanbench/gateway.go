@@ -42,6 +42,9 @@ answers 202 at once and delivers in the background. Stops on Ctrl-C.`),
 					return err
 				}
 			}
+			if timeout <= 0 {
+				return usageError("--timeout %v: want a per-attempt timeout above 0, such as 2s", timeout)
+			}
 			if retries < 0 {
 				return usageError("--retries %d: want 0 or more", retries)
 			}

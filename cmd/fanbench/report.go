@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,9 @@ stdout. With --write, regenerate every report file of the run directory
   fanbench report fanbench-out/demo --write`),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(reports.Formats(), format) && !write {
+				return usageError("--format %q: want one of %s", format, strings.Join(reports.Formats(), ", "))
+			}
 			r, dir, err := openResults(args[0], "report")
 			if err != nil {
 				return err
@@ -53,7 +57,7 @@ stdout. With --write, regenerate every report file of the run directory
 				return nil
 			}
 			if err := reports.Render(e.stdout, r, format); err != nil {
-				return usageError("--format: %v", err)
+				return withCode(exitFailed, fmt.Errorf("render %s: %w", args[0], err))
 			}
 			return nil
 		},
@@ -81,6 +85,9 @@ than --max-regression is a regression; when both runs were made with
   fanbench compare base new --max-regression 10%`),
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains([]string{"text", "md", "json"}, format) {
+				return usageError("--format %q: want text, md or json", format)
+			}
 			threshold, err := parseShare(maxReg)
 			if err != nil {
 				return usageError("--max-regression %q: %v", maxReg, err)
@@ -98,7 +105,7 @@ than --max-regression is a regression; when both runs were made with
 				return withCode(exitUsage, err)
 			}
 			if err := reports.WriteComparison(e.stdout, c, format); err != nil {
-				return usageError("--format: %v", err)
+				return withCode(exitFailed, err)
 			}
 			if c.Regressed() {
 				return withCode(exitFailed, fmt.Errorf("regression beyond %s", maxReg))

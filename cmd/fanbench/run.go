@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,15 +87,22 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 // applyRunFlags checks the flags and applies them to sc.
 func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error {
 	fl := cmd.Flags()
+	steps := sc.Load.Profile == scenarios.ProfileSteps
 	if fl.Changed("rate") {
-		if !(f.rate > 0) {
-			return usageError("--rate %v: want a rate above 0 (sends per second)", f.rate)
+		switch {
+		case !(f.rate > 0) || math.IsInf(f.rate, 0) || f.rate > scenarios.MaxRate:
+			return usageError("--rate %v: want a rate above 0 and at most %g (sends per second)", f.rate, scenarios.MaxRate)
+		case steps:
+			return usageError("--rate: the scenario's steps profile takes its rates from load.steps; edit those instead")
 		}
 		sc.Load.Rate = f.rate
 	}
 	if fl.Changed("duration") {
-		if f.duration <= 0 {
+		switch {
+		case f.duration <= 0:
 			return usageError("--duration %v: want a positive duration such as 10s", f.duration)
+		case steps:
+			return usageError("--duration: the scenario's steps profile lasts as long as its steps; edit load.steps instead")
 		}
 		sc.Load.Duration = f.duration
 	}
@@ -107,6 +117,16 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 			return err
 		}
 		sc.Strategies = []strategies.Spec{{Name: strategies.NameExternal, Policy: &sc.Policy}}
+		if f.mockListen != "" {
+			host, port, err := net.SplitHostPort(f.mockListen)
+			p, perr := strconv.Atoi(port)
+			switch {
+			case err != nil || perr != nil || p < 0 || p > 65534:
+				return usageError("--mock-listen %q: want HOST:PORT such as 127.0.0.1:9001 (b takes PORT+1)", f.mockListen)
+			case !f.allowRemote && !isLoopback(host):
+				return usageError("--mock-listen %q is not a loopback address; the mock APIs serve this machine only unless --allow-remote is given", f.mockListen)
+			}
+		}
 	} else if f.exec != "" || f.mockListen != "" {
 		return usageError("--exec and --mock-listen go with --target URL (your service to measure)")
 	}
@@ -121,6 +141,9 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 	}
 	if f.repeat < 1 {
 		return usageError("--repeat %d: want 1 or more", f.repeat)
+	}
+	if span := sc.Load.Warmup + sc.Load.Duration + sc.DrainTimeout; span > scenarios.MaxSpan {
+		return usageError("--duration/--warmup: warm-up + duration + drain_timeout is %v; want at most %v (the mock ledgers keep microsecond times for 71 minutes)", span, scenarios.MaxSpan)
 	}
 	if fl.Changed("seed") {
 		sc.Seed = f.seed

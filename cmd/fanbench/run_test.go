@@ -112,6 +112,13 @@ func TestRunBadInput(t *testing.T) {
 		{"unparsable duration", []string{"--duration", "ten"}, []string{"--duration", "ten"}},
 		{"missing scenario file", []string{"--scenario", "/nonexistent/s.yaml"}, []string{"--scenario", "/nonexistent/s.yaml"}},
 		{"unknown flag", []string{"--rat", "5"}, []string{"--rat"}},
+		{"infinite rate", []string{"--rate", "+Inf"}, []string{"--rate", "at most"}},
+		{"rate beyond vegeta", []string{"--rate", "3e9"}, []string{"--rate", "at most"}},
+		{"NaN rate", []string{"--rate", "NaN"}, []string{"--rate"}},
+		{"run longer than the ledgers", []string{"--duration", "2h"}, []string{"--duration", "71 minutes"}},
+		{"bad mock address", []string{"--target", "http://127.0.0.1:9/x", "--mock-listen", "bogus"}, []string{"--mock-listen", "HOST:PORT"}},
+		{"remote mock address", []string{"--target", "http://127.0.0.1:9/x", "--mock-listen", "0.0.0.0:9001"}, []string{"--mock-listen", "--allow-remote"}},
+		{"zero repeats", []string{"--repeat", "0"}, []string{"--repeat"}},
 		{"stray argument", []string{"extra"}, []string{"extra"}},
 	}
 	for _, tt := range tests {

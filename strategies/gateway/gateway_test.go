@@ -81,6 +81,10 @@ func TestWaitAll(t *testing.T) {
 				if e, ok := apis[0].Ledger().Lookup("00000000000000a1"); !ok || e.Effects != 1 {
 					t.Errorf("ledger a: %+v, %v; want one effect", e, ok)
 				}
+				// b saw the call either way; a 503 applied nothing.
+				if e, ok := apis[1].Ledger().Lookup("00000000000000a1"); !ok || e.Arrivals != 1 || (e.Effects == 1) != (tt.wantStatus == 200) {
+					t.Errorf("ledger b: %+v, %v; want one arrival, with an effect only when b succeeded", e, ok)
+				}
 			})
 		})
 	}
