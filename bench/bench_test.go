@@ -88,7 +88,7 @@ func BenchmarkRecorder(b *testing.B) {
 // corrected), achieved sends/s and the process CPU per send. Each op is one
 // whole run; compare with benchstat (make bench).
 func BenchmarkStrategy(b *testing.B) {
-	for _, name := range strategies.Names {
+	for _, name := range strategies.Names() {
 		b.Run(name, func(b *testing.B) {
 			sc := fixedScenario(5*time.Millisecond, 10*time.Millisecond, 200, time.Second, name)
 			sc.Load.Warmup = 200 * time.Millisecond

@@ -219,7 +219,7 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 		}
 		r.strat = gw
 	default:
-		return nil, fmt.Errorf("unknown strategy %q; want one of %s", spec.Name, strings.Join(strategies.Names, ", "))
+		return nil, fmt.Errorf("unknown strategy %q; want one of %s", spec.Name, strings.Join(strategies.Names(), ", "))
 	}
 	if c, ok := r.strat.(strategies.Closer); ok {
 		r.closers = append(r.closers, c.Close)

@@ -56,7 +56,7 @@ func validateName(name string, add reportFunc) {
 // options only where they apply, and what each strategy's policy names.
 func validateStrategies(specs []strategies.Spec, r *report) {
 	if r.idx.present("strategies") && len(specs) == 0 {
-		r.addf("strategies", "the list is empty; want at least one of %s (or omit it for sequential and errgroup)", strings.Join(strategies.Names, ", "))
+		r.addf("strategies", "the list is empty; want at least one of %s (or omit it for sequential and errgroup)", strings.Join(strategies.Names(), ", "))
 	}
 	seen := make(map[string]int)
 	for i, sp := range specs {
@@ -68,9 +68,9 @@ func validateStrategies(specs []strategies.Spec, r *report) {
 		}
 		switch {
 		case sp.Name == "":
-			r.addf(namePath, "missing name; want one of %s", strings.Join(strategies.Names, ", "))
-		case !slices.Contains(strategies.Names, sp.Name):
-			checkOneOf(r.addf, namePath, "strategy", sp.Name, strategies.Names...)
+			r.addf(namePath, "missing name; want one of %s", strings.Join(strategies.Names(), ", "))
+		case !slices.Contains(strategies.Names(), sp.Name):
+			checkOneOf(r.addf, namePath, "strategy", sp.Name, strategies.Names()...)
 		default:
 			if j, dup := seen[sp.Name]; dup {
 				r.addf(namePath, "%s is listed twice (also strategies[%d]); want each strategy once", sp.Name, j)

@@ -11,8 +11,11 @@ const (
 	NameExternal   = "external"
 )
 
-// Names lists the built-in strategies in the order reports show them.
-var Names = []string{NameSequential, NameErrgroup, NameQueue, NameGateway}
+// Names lists the built-in strategies in the order reports show them (a
+// fresh slice each call: callers may keep or change it).
+func Names() []string {
+	return []string{NameSequential, NameErrgroup, NameQueue, NameGateway}
+}
 
 // Spec selects and configures one strategy: an entry of a scenario's
 // `strategies:` list, written either as a bare name or as a map.

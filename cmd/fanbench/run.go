@@ -66,7 +66,7 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.scenario, "scenario", scenarios.DefaultName, "built-in scenario name or scenario file (see 'fanbench scenarios list')")
-	fl.StringVar(&f.strategies, "strategies", "", "comma-separated strategies to run (default: the scenario's); one of "+strings.Join(strategies.Names, ", "))
+	fl.StringVar(&f.strategies, "strategies", "", "comma-separated strategies to run (default: the scenario's); one of "+strings.Join(strategies.Names(), ", "))
 	fl.Float64Var(&f.rate, "rate", 0, "override the load rate (sends per second)")
 	fl.DurationVar(&f.duration, "duration", 0, "override the measurement duration (e.g. 30s)")
 	fl.DurationVar(&f.warmup, "warmup", 0, "override the warm-up duration (e.g. 2s; 0 for none)")
@@ -152,8 +152,8 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 		var specs []strategies.Spec
 		for _, name := range strings.Split(f.strategies, ",") {
 			name = strings.TrimSpace(name)
-			if !slices.Contains(strategies.Names, name) {
-				return usageError("--strategies: unknown strategy %q; want a comma-separated list of %s", name, strings.Join(strategies.Names, ", "))
+			if !slices.Contains(strategies.Names(), name) {
+				return usageError("--strategies: unknown strategy %q; want a comma-separated list of %s", name, strings.Join(strategies.Names(), ", "))
 			}
 			i := slices.IndexFunc(sc.Strategies, func(s strategies.Spec) bool { return s.Name == name })
 			if i >= 0 {
