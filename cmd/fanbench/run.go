@@ -20,6 +20,7 @@ import (
 	"github.com/fanbench/fanbench/reports"
 	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
+	"github.com/fanbench/fanbench/strategies/queue"
 )
 
 // runFlags are the flags of `fanbench run`; zero values leave the scenario as it is.
@@ -216,6 +217,14 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		bins, _ := filepath.Glob(filepath.Join(out, "*.results.bin"))
 		for _, b := range bins {
 			os.Remove(b)
+		}
+		if errors.Is(runErr, queue.ErrConnect) {
+			// An unreachable broker is bad input: name where it came from.
+			where := "--nats-url"
+			if f.natsURL == "" {
+				where = "strategies[queue].queue.url in " + f.scenario
+			}
+			return withCode(exitUsage, fmt.Errorf("%s: %w", where, runErr))
 		}
 		return withCode(exitFailed, runErr)
 	}

@@ -119,6 +119,7 @@ func TestRunBadInput(t *testing.T) {
 		{"bad mock address", []string{"--target", "http://127.0.0.1:9/x", "--mock-listen", "bogus"}, []string{"--mock-listen", "HOST:PORT"}},
 		{"remote mock address", []string{"--target", "http://127.0.0.1:9/x", "--mock-listen", "0.0.0.0:9001"}, []string{"--mock-listen", "--allow-remote"}},
 		{"zero repeats", []string{"--repeat", "0"}, []string{"--repeat"}},
+		{"unreachable broker", []string{"--strategies", "queue", "--nats-url", "nats://127.0.0.1:1"}, []string{"--nats-url", "connection refused"}},
 		{"stray argument", []string{"extra"}, []string{"extra"}},
 	}
 	for _, tt := range tests {
