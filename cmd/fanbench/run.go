@@ -127,6 +127,17 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 			case !f.allowRemote && !isLoopback(host):
 				return usageError("--mock-listen %q is not a loopback address; the mock APIs serve this machine only unless --allow-remote is given", f.mockListen)
 			}
+			if p != 0 {
+				// Say now, not after a warm-up, that a port is taken.
+				for i := range 2 {
+					addr := net.JoinHostPort(host, strconv.Itoa(p+i))
+					ln, err := net.Listen("tcp", addr)
+					if err != nil {
+						return usageError("--mock-listen: API %c needs %s: %v; pick a free PORT (b takes PORT+1)", 'a'+i, addr, err)
+					}
+					ln.Close()
+				}
+			}
 		}
 	} else if f.exec != "" || f.mockListen != "" {
 		return usageError("--exec and --mock-listen go with --target URL (your service to measure)")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,6 +123,16 @@ func TestRunBadInput(t *testing.T) {
 		{"unreachable broker", []string{"--strategies", "queue", "--nats-url", "nats://127.0.0.1:1"}, []string{"--nats-url", "connection refused"}},
 		{"stray argument", []string{"extra"}, []string{"extra"}},
 	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tests = append(tests, struct {
+		name string
+		args []string
+		want []string
+	}{"mock port in use", []string{"--target", "http://127.0.0.1:9/x", "--mock-listen", busy.Addr().String()}, []string{"--mock-listen", "address already in use"}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
