@@ -158,3 +158,27 @@ func TestRunGatewayAndVegetaResults(t *testing.T) {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// A driver held back by its in-flight cap says so in the result, and the
+// corrected latency shows what users would have waited.
+func TestRunReportsSaturation(t *testing.T) {
+	sc := fixedScenario(50*time.Millisecond, 50*time.Millisecond, 100, time.Second, strategies.NameErrgroup)
+	sc.Load.MaxInFlight = 2 // at most 40 sends/s get through 50ms legs
+	res, err := Run(t.Context(), sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Strategies[0]
+	if !s.DriverSaturated || s.Saturation.InFlightCapHits == 0 || s.Saturation.PeakInFlight != 2 {
+		t.Errorf("saturated %v, %+v; want true with cap hits and a peak of 2 in flight", s.DriverSaturated, s.Saturation)
+	}
+	if s.RateAchieved >= 0.99*s.RateRequested {
+		t.Errorf("achieved %v/s of %v/s requested; want it visibly lower", s.RateAchieved, s.RateRequested)
+	}
+	if c, u := s.LatencyMs.Corrected.P50, s.LatencyMs.Uncorrected.P50; c < 3*u {
+		t.Errorf("corrected p50 %vms vs uncorrected %vms; want the wait for the cap in the corrected figure", c, u)
+	}
+	if s.Requests != 100 || s.Outcomes.Both != 100 {
+		t.Errorf("requests %d, outcomes %+v; want all 100 scheduled sends made and delivered, late", s.Requests, s.Outcomes)
+	}
+}
