@@ -268,3 +268,27 @@ func TestStepsAfterWarmup(t *testing.T) {
 		t.Errorf("warm-up sends = %d; want 50 (1s at the first step's 50/s)", got)
 	}
 }
+
+// zenoPacer's waits only ever cover an eighth of the way to each hit's due time
+// (hit n at n+1 seconds): a walk that trusted the wait would never arrive.
+type zenoPacer struct{}
+
+func (zenoPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	due := time.Duration(hits+1) * time.Second
+	if elapsed >= due {
+		return 0, false
+	}
+	return max((due-elapsed)/8, time.Nanosecond), false
+}
+
+func (zenoPacer) Rate(time.Duration) float64 { return 1 }
+
+func TestScheduleReachesCreepingPacer(t *testing.T) {
+	s := schedule{p: zenoPacer{}}
+	for n := range 5 {
+		due, ok := s.next(time.Hour)
+		if want := time.Duration(n+1) * time.Second; !ok || due < want || due > want+dueResolution {
+			t.Fatalf("hit %d: due %v, %v; want %v (within %v), true", n, due, ok, want, dueResolution)
+		}
+	}
+}

@@ -60,9 +60,13 @@ type schedule struct {
 // next returns the intended time of the next hit, or false when the pacer
 // stops or the time would pass limit.
 func (s *schedule) next(limit time.Duration) (time.Duration, bool) {
-	// Find a time where hit n is due: step forward by the pacer's own wait.
+	// Find a time where hit n is due: step forward by the pacer's own wait,
+	// but each step at least twice the last, so that a pacer whose waits
+	// only approximate (vegeta's linear and sine pacers) or shrink cannot
+	// stall the walk; the bisection then finds the exact time.
 	t := s.last
-	for i := 0; ; i++ {
+	var step time.Duration
+	for {
 		wait, stop := s.p.Pace(t, s.n)
 		if stop {
 			return 0, false
@@ -70,10 +74,11 @@ func (s *schedule) next(limit time.Duration) (time.Duration, bool) {
 		if wait <= 0 {
 			break
 		}
-		if t > limit || i > 64 {
+		if t > limit {
 			return 0, false
 		}
-		t += wait
+		step = max(wait, 2*step, dueResolution)
+		t += step
 	}
 	due := dueTime(s.p, s.n, s.last, t)
 	if due > limit {
