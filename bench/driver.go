@@ -185,11 +185,9 @@ func firstAfter(p vegeta.Pacer, t time.Duration) uint64 {
 	}
 	s := schedule{p: p}
 	for {
-		due, ok := s.next(t)
-		if !ok {
+		if _, ok := s.next(t); !ok {
 			return s.n
 		}
-		_ = due
 	}
 }
 

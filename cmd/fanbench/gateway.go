@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -115,7 +116,7 @@ func isLoopback(host string) bool {
 
 // shutdown stops srv gracefully, bounded.
 func shutdown(srv *http.Server) {
-	ctx, cancel := contextWithTimeout(5 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
 		srv.Close()

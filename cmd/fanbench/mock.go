@@ -1,22 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/scenarios"
 )
-
-func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), d)
-}
 
 func newMockCmd(e *env) *cobra.Command {
 	var (
