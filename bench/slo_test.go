@@ -46,3 +46,13 @@ func TestEvaluateSLOs(t *testing.T) {
 		})
 	}
 }
+
+// Every metric an SLO may name (scenarios validates against that list)
+// must be readable from a result, or a valid SLO would fail at run time.
+func TestEveryValidSLOMetricIsReadable(t *testing.T) {
+	for _, name := range scenarios.SLOMetrics() {
+		if _, ok := metric(reports.StrategyResult{}, name); !ok {
+			t.Errorf("SLO metric %q passes validation but bench cannot read it", name)
+		}
+	}
+}
