@@ -17,6 +17,10 @@ type CompareOptions struct {
 	// to the base run, before it counts as a regression: 0.10 is 10%.
 	// Zero means DefaultMaxRegression.
 	MaxRegression float64
+	// RequireAll makes a strategy of the base run that the new run lacks
+	// a regression. Without it the strategies both runs have are compared
+	// and the missing ones are listed (Comparison.Missing), not judged.
+	RequireAll bool
 }
 
 // Comparison is a new run measured against a base run, strategy by
@@ -29,6 +33,11 @@ type Comparison struct {
 	// Warnings say why the two runs may not be comparable: another
 	// scenario, seed, load or machine, a partial run, a saturated driver.
 	Warnings []string `json:"warnings,omitempty"`
+	// Missing names the base run's strategies the new run lacks.
+	Missing []string `json:"missing,omitempty"`
+	// RequireAll records CompareOptions.RequireAll: a missing strategy is
+	// then a regression.
+	RequireAll bool `json:"require_all,omitempty"`
 }
 
 // RunInfo identifies one side of a comparison.
@@ -45,8 +54,8 @@ type RunInfo struct {
 type StrategyComparison struct {
 	Name string `json:"name"`
 	// Only is "base" or "new" when the strategy ran in one run only; it
-	// then has no figures, and missing from the new run is a regression
-	// (whatever it tracked is no longer checked).
+	// then has no figures. Missing from the new run is a regression only
+	// with CompareOptions.RequireAll.
 	Only    string        `json:"only,omitempty"`
 	Figures []FigureDelta `json:"figures,omitempty"`
 }
@@ -82,7 +91,7 @@ func (c *Comparison) Regressed() bool { return len(c.Regressions()) > 0 }
 func (c *Comparison) Regressions() []string {
 	var out []string
 	for _, s := range c.Strategies {
-		if s.Only == "base" {
+		if s.Only == "base" && c.RequireAll {
 			out = append(out, s.Name+": missing from the new run")
 		}
 		for _, f := range s.Figures {
@@ -165,7 +174,7 @@ func Compare(base, next *Results, opt CompareOptions) (*Comparison, error) {
 	if thr < 0 || math.IsNaN(thr) || math.IsInf(thr, 0) {
 		return nil, fmt.Errorf("compare: max regression %g; want a positive fraction such as 0.1 for 10%%", opt.MaxRegression)
 	}
-	c := &Comparison{Base: runInfoOf(base), New: runInfoOf(next), MaxRegression: thr}
+	c := &Comparison{Base: runInfoOf(base), New: runInfoOf(next), MaxRegression: thr, RequireAll: opt.RequireAll}
 	c.Warnings = comparabilityWarnings(base, next)
 
 	newByName := map[string]StrategyResult{}
@@ -178,6 +187,7 @@ func Compare(base, next *Results, opt CompareOptions) (*Comparison, error) {
 		n, ok := newByName[b.Name]
 		if !ok {
 			c.Strategies = append(c.Strategies, StrategyComparison{Name: b.Name, Only: "base"})
+			c.Missing = append(c.Missing, b.Name)
 			continue
 		}
 		sc := StrategyComparison{Name: b.Name}

@@ -3,6 +3,7 @@ package reports_test
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -115,6 +116,69 @@ func TestCompareRepeatRanges(t *testing.T) {
 	}
 }
 
+// TestCompareRepeatRangesFailureAndRate: the failure ratio's range is
+// built from the success ratio's (its min from the success max), and for
+// the achieved rate, where higher is better, "apart" means the new range
+// lies wholly below the base's.
+func TestCompareRepeatRangesFailureAndRate(t *testing.T) {
+	base := fixture(t) // errgroup: success 0.975–0.985, rate 185–190
+
+	for _, tc := range []struct {
+		name        string
+		success     reports.Range
+		rate        reports.Range
+		wantFigures []string
+	}{
+		{"failures overlap", reports.Range{Median: 0.96, Min: 0.95, Max: 0.978}, reports.Range{Median: 187.5, Min: 185, Max: 190}, nil},
+		{"failures apart", reports.Range{Median: 0.92, Min: 0.90, Max: 0.93}, reports.Range{Median: 187.5, Min: 185, Max: 190}, []string{"failure_ratio"}},
+		{"rate overlaps", reports.Range{Median: 0.981, Min: 0.975, Max: 0.985}, reports.Range{Median: 160, Min: 150, Max: 186}, nil},
+		{"rate apart below", reports.Range{Median: 0.981, Min: 0.975, Max: 0.985}, reports.Range{Median: 150, Min: 148, Max: 152}, []string{"rate_achieved"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := fixture(t)
+			s := &next.Strategies[1]
+			s.SuccessRatio, s.RateAchieved = tc.success.Median, tc.rate.Median
+			s.Spread.SuccessRatio, s.Spread.RateAchieved = tc.success, tc.rate
+			c, err := reports.Compare(base, next, reports.CompareOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range figuresOf(c, "errgroup") {
+				if f.Regression {
+					got = append(got, f.Figure)
+				}
+				if f.NewRange != nil && f.NewRange.Min > f.NewRange.Max {
+					t.Errorf("%s: new range %+v has min > max", f.Figure, *f.NewRange)
+				}
+				if f.BaseRange != nil && f.BaseRange.Min > f.BaseRange.Max {
+					t.Errorf("%s: base range %+v has min > max", f.Figure, *f.BaseRange)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.wantFigures, ",") {
+				t.Errorf("regressed figures %q; want %q", got, tc.wantFigures)
+			}
+			f := figure(c, "errgroup", "failure_ratio")
+			if f.NewRange == nil || f.NewRange.Min != round6(1-tc.success.Max) || f.NewRange.Max != round6(1-tc.success.Min) {
+				t.Errorf("failure range %+v; want 1 − success range %+v", f.NewRange, tc.success)
+			}
+		})
+	}
+}
+
+func figuresOf(c *reports.Comparison, strategy string) []reports.FigureDelta {
+	for _, s := range c.Strategies {
+		if s.Name == strategy {
+			return s.Figures
+		}
+	}
+	return nil
+}
+
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// TestCompareStrategySets: a strategy the new run lacks is listed, not
+// judged, unless RequireAll; one only the new run has is listed.
 func TestCompareStrategySets(t *testing.T) {
 	base, next := fixture(t), fixture(t)
 	next.Strategies = next.Strategies[1:]                                              // sequential dropped
@@ -123,13 +187,27 @@ func TestCompareStrategySets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := c.Regressions()
-	if len(got) != 1 || got[0] != "sequential: missing from the new run" {
-		t.Errorf("regressions = %q; want sequential missing", got)
+	if got := c.Regressions(); len(got) != 0 || len(c.Missing) != 1 || c.Missing[0] != "sequential" {
+		t.Errorf("regressions %q, missing %q; want none, and sequential missing", got, c.Missing)
 	}
 	last := c.Strategies[len(c.Strategies)-1]
 	if last.Name != "gateway" || last.Only != "new" {
 		t.Errorf("last strategy = %+v; want gateway only in the new run", last)
+	}
+	var text bytes.Buffer
+	if err := reports.WriteComparison(&text, c, "text"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "sequential: only in the base run (not compared; --require-all") {
+		t.Errorf("text comparison does not say sequential was not compared:\n%s", text.String())
+	}
+
+	c, err = reports.Compare(base, next, reports.CompareOptions{RequireAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Regressions(); len(got) != 1 || got[0] != "sequential: missing from the new run" {
+		t.Errorf("RequireAll: regressions = %q; want sequential missing", got)
 	}
 }
 

@@ -36,7 +36,7 @@ func writeComparisonText(w io.Writer, c *Comparison) error {
 	for _, s := range c.Strategies {
 		b.WriteString("\n")
 		if s.Only != "" {
-			fmt.Fprintf(&b, "%s: only in the %s run\n", s.Name, s.Only)
+			fmt.Fprintf(&b, "%s: only in the %s run%s\n", s.Name, s.Only, missingNote(c, s))
 			continue
 		}
 		fmt.Fprintf(&b, "%s\n", s.Name)
@@ -83,7 +83,7 @@ func writeComparisonMarkdown(w io.Writer, c *Comparison) error {
 	}
 	for _, s := range c.Strategies {
 		if s.Only != "" {
-			t.Rows = append(t.Rows, []string{s.Name, "–", "–", "–", "–", "–", "only in the " + s.Only + " run"})
+			t.Rows = append(t.Rows, []string{s.Name, "–", "–", "–", "–", "–", "only in the " + s.Only + " run" + missingNote(c, s)})
 			continue
 		}
 		for _, f := range s.Figures {
@@ -148,4 +148,17 @@ func deltaText(f FigureDelta) string {
 		return fmt.Sprintf("%+.0f", f.Delta)
 	}
 	return fmt.Sprintf("%+.1f", f.Delta)
+}
+
+// missingNote says whether a strategy missing from the new run is judged:
+// only --require-all makes it a regression.
+func missingNote(c *Comparison, s StrategyComparison) string {
+	switch {
+	case s.Only != "base":
+		return ""
+	case c.RequireAll:
+		return " (REGRESSION: required by --require-all)"
+	default:
+		return " (not compared; --require-all makes this a regression)"
+	}
 }

@@ -69,15 +69,19 @@ stdout. With --write, regenerate every report file of the run directory
 
 func newCompareCmd(e *env) *cobra.Command {
 	var format, maxReg string
+	var requireAll bool
 	cmd := &cobra.Command{
 		Use:   "compare BASE NEW",
 		Short: "Compare two runs and fail on a regression",
 		Long: strings.TrimSpace(`
 Compare a new run with a base run (run directories or results.json files),
 strategy by strategy and percentile by percentile. A tracked figure (corrected
-latency p50/p90/p99/p99.9, success ratio, lost, achieved rate) worse by more
-than --max-regression is a regression; when both runs were made with
---repeat, only ranges that do not overlap count. Exit 1 on a regression.`),
+latency p50/p90/p99/p99.9, failure ratio = 1 − success ratio, lost, achieved
+rate) worse by more than --max-regression is a regression (the failure ratio
+is judged relative to the base's failures, with 0.1 percentage point always
+allowed); when both runs were made with --repeat, only ranges that do not
+overlap count. Strategies that only one run has are listed, not judged,
+unless --require-all. Exit 1 on a regression.`),
 		Example: strings.TrimSpace(`
   fanbench run --scenario ci-smoke --repeat 3 --out base
   ...change...
@@ -100,7 +104,7 @@ than --max-regression is a regression; when both runs were made with
 			if err != nil {
 				return err
 			}
-			c, err := reports.Compare(base, next, reports.CompareOptions{MaxRegression: threshold})
+			c, err := reports.Compare(base, next, reports.CompareOptions{MaxRegression: threshold, RequireAll: requireAll})
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
@@ -115,6 +119,7 @@ than --max-regression is a regression; when both runs were made with
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, md or json")
 	cmd.Flags().StringVar(&maxReg, "max-regression", "10%", "how much worse a tracked figure may get (10% or 0.1)")
+	cmd.Flags().BoolVar(&requireAll, "require-all", false, "a strategy of BASE missing from NEW is a regression")
 	return cmd
 }
 
