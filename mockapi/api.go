@@ -31,6 +31,7 @@ type API struct {
 	registry *prometheus.Registry
 	admin    http.Handler
 	answers  answers
+	lateness lateness // how late latency timers fire (lateness.go)
 
 	adminToken  atomic.Pointer[string]
 	adminRemote atomic.Bool

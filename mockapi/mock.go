@@ -101,7 +101,7 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx := r.Context()
-	if !sleep(ctx, lat) { // the client went away or the server is closing
+	if !a.lateness.sleep(ctx, lat) { // the client went away or the server is closing
 		a.ledger.finish(key, a.now(), 0, false, claimed)
 		abandon(w)
 		a.stats.record(0, faultNone, a.now().Sub(start))
