@@ -35,6 +35,7 @@ type API struct {
 
 	adminToken  atomic.Pointer[string]
 	adminRemote atomic.Bool
+	limits      atomic.Pointer[limits]
 
 	// successPrefix is `{"api":"<name>","id":"`: the fixed start of a 200 body.
 	successPrefix string
@@ -87,6 +88,9 @@ func New(name string, cfg Config, seed int64) (*API, error) {
 		noHijack:   newErrorAnswer(name, http.StatusInternalServerError, "", nil, errNotHijackable.Error()),
 	}
 	a.admin = a.routes()
+	if err := a.SetLimits(Limits{}); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

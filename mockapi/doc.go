@@ -6,10 +6,12 @@
 // An API answers any method and path outside AdminPrefix. Per arrival, in
 // this order:
 //
-//  1. read the body (for the idempotency fingerprint);
+//  1. read the body (for the idempotency fingerprint), at most
+//     Limits.MaxBodyBytes (413 past it, with no ledger record);
 //  2. record the arrival in the ledger and decide idempotency (take the
 //     key, replay, 409 or 422 — see idempotency.go);
-//  3. apply concurrency_limit, then the rate_limit token bucket;
+//  3. apply concurrency_limit (only arrivals whose body is in count), then
+//     the rate_limit token bucket;
 //  4. answer replays (200, Idempotent-Replayed: true), 409s and 422s;
 //  5. draw latency and outcome, then sleep (ending early if the client
 //     goes away or the server closes);

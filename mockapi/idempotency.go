@@ -1,6 +1,9 @@
 package mockapi
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 // Idempotency (draft-ietf-httpapi-idempotency-key-header), with
 // Config.Idempotency "on" (the default):
@@ -30,15 +33,23 @@ import "io"
 // kept in the ledger slot; a different body that collides (about 1 in 2
 // million) is taken as the same body.
 
+// errBodyTooLarge is fingerprint's error for a body over its limit.
+var errBodyTooLarge = errors.New("mockapi: request body over the limit")
+
 // fingerprint reads body to its end (which also lets net/http notice a
-// client that goes away) and returns its FNV-1a 32 hash. buf is scratch.
-func fingerprint(body io.Reader, buf []byte) (uint32, error) {
+// client that goes away) and returns its FNV-1a 32 hash; past limit bytes
+// it stops with errBodyTooLarge. buf is scratch.
+func fingerprint(body io.Reader, buf []byte, limit int64) (uint32, error) {
 	h := uint32(2166136261)
 	if body == nil {
 		return h, nil
 	}
+	var read int64
 	for {
 		n, err := body.Read(buf)
+		if read += int64(n); read > limit {
+			return 0, errBodyTooLarge
+		}
 		for _, c := range buf[:n] {
 			h ^= uint32(c)
 			h *= 16777619

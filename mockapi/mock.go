@@ -3,144 +3,175 @@ package mockapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"time"
 )
 
-// Per arrival, in this order: read the body (fingerprint), record the
-// arrival in the ledger (with the idempotency decision), apply the limits,
-// answer idempotency replays and conflicts, draw latency/error/fault, sleep,
-// then record the outcome in the ledger and only then answer — so a client
-// that has seen an answer can trust the ledger, and a lost_ack's effect is
-// there before its connection is reset.
-//
-// Precedence of outcomes: header fault > header status > fail_first >
-// drawn fault > drawn error > success.
-
-// outcome is what an arrival will get once its latency has passed.
-type outcome struct {
-	fault  faultRule    // connection fault, if kind != faultNone
-	answer *errorAnswer // HTTP error answer, if non-nil
-}
-
+// serveMock answers one arrival (the steps are listed in doc.go). Its
+// fate is decided once (decide), recorded once in the ledger, carried out
+// (deliver), then recorded once in the stats: the ledger is written before
+// any answer, so a client that has seen an answer can trust the ledger, and
+// a lost_ack's effect is there before its connection is reset.
 func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 	start := a.now()
-	p := a.profile.Load()
-	inFlight := a.stats.inFlight.Add(1)
-	defer a.stats.inFlight.Add(-1)
-
 	d := a.draws.get()
 	defer a.draws.put(d)
-	fp, err := fingerprint(r.Body, d.buf[:])
-	if err != nil {
-		a.answer(w, start, &a.answers.badBody)
-		return
+	var ar arrival
+	a.stats.reading.Add(1)
+	v := a.readBody(w, r, d.buf[:], &ar)
+	a.stats.reading.Add(-1)
+	if v.answer == nil {
+		// Only an arrival whose body is in counts against concurrency_limit:
+		// a client trickling its body holds no slot.
+		inFlight := a.stats.inFlight.Add(1)
+		defer a.stats.inFlight.Add(-1)
+		v = a.decide(w, r, a.profile.Load(), d, inFlight, start, &ar)
 	}
+	if ar.recorded {
+		a.ledger.finish(ar.key, a.now(), v.status, v.applied, ar.claimed)
+	}
+	a.deliver(w, r.Context(), &ar, v, d)
+	a.stats.record(v.status, v.fault, a.now().Sub(start))
+}
 
-	id := r.Header.Get("Idempotency-Key")
-	generated := id == ""
-	var key uint64
+// arrival is one request as the mock sees it.
+type arrival struct {
+	id       string // Idempotency-Key as sent; "" when the mock generated one
+	key      uint64 // the ledger key
+	fp       uint32 // body fingerprint
+	recorded bool   // the arrival is in the ledger and must be finished
+	claimed  bool   // the arrival holds its key (idempotency on, processed)
+}
+
+// verdict is what an arrival gets, decided before anything is recorded.
+type verdict struct {
+	status  int           // status answered; 0: the connection is cut or abandoned
+	applied bool          // the effect is applied
+	fault   faultKind     // the connection fault met, or faultNone
+	answer  *errorAnswer  // an error answer to write
+	replay  bool          // a success replayed without a new effect
+	conn    net.Conn      // the taken-over connection of a cutting fault
+	slow    time.Duration // how long slow_body dribbles
+}
+
+// refusal ends an arrival with an error answer and no effect.
+func refusal(e *errorAnswer) verdict { return verdict{status: e.status, answer: e} }
+
+// readBody reads the body to its end for the idempotency fingerprint (which
+// also lets net/http notice a client that goes away), at most the API's
+// body limit (413 past it). A zero verdict means the body is in.
+func (a *API) readBody(w http.ResponseWriter, r *http.Request, buf []byte, ar *arrival) verdict {
+	lim := a.limits.Load()
+	fp, err := fingerprint(r.Body, buf, lim.maxBody)
+	if err != nil {
+		if errors.Is(err, errBodyTooLarge) {
+			return refusal(&lim.tooLarge)
+		}
+		return refusal(&a.answers.badBody)
+	}
+	ar.fp = fp
+	return verdict{}
+}
+
+// decide takes the arrival into the ledger and decides its fate: limits,
+// then idempotency, then the drawn (or header-forced) outcome after its
+// latency. Precedence of outcomes: header fault > header status >
+// fail_first > drawn fault > drawn error > success.
+func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *drawer, inFlight int64, start time.Time, ar *arrival) verdict {
+	ar.id = r.Header.Get("Idempotency-Key")
+	generated := ar.id == ""
 	if generated {
 		if p.requireKey {
-			a.answer(w, start, &a.answers.missingKey)
-			return
+			return refusal(&a.answers.missingKey)
 		}
-		key = mix64(a.genSalt + a.genSeq.Add(1))
+		ar.key = mix64(a.genSalt + a.genSeq.Add(1))
 	} else {
-		key = parseKey(id)
+		ar.key = parseKey(ar.id)
 	}
 	idem := p.idempotent && !generated
-	n, dec := a.ledger.arrive(key, start, fp, idem)
-	claimed := idem && dec == decideProcess
-	// refuse ends an arrival with an error answer and no effect.
-	refuse := func(e *errorAnswer) {
-		end := a.now()
-		a.ledger.finish(key, end, e.status, false, claimed)
-		e.write(w)
-		a.stats.record(e.status, faultNone, end.Sub(start))
-	}
+	n, dec := a.ledger.arrive(ar.key, start, ar.fp, idem)
+	ar.recorded = true
+	ar.claimed = idem && dec == decideProcess
 
 	if p.concurrency > 0 && inFlight > p.concurrency {
-		refuse(&p.limitAnswer)
-		return
+		return refusal(&p.limitAnswer)
 	}
 	if p.bucket != nil {
 		li := p.bucket.take(start)
 		p.bucket.writeHeaders(w.Header(), start, li)
 		if !li.allowed {
-			refuse(&p.rateAnswer)
-			return
+			return refusal(&p.rateAnswer)
 		}
 	}
 	switch dec {
 	case decideConflict:
-		refuse(&a.answers.conflict)
-		return
+		return refusal(&a.answers.conflict)
 	case decideMismatch:
-		refuse(&a.answers.mismatch)
-		return
+		return refusal(&a.answers.mismatch)
 	case decideReplay:
-		end := a.now()
-		a.ledger.finish(key, end, http.StatusOK, false, false)
-		w.Header()["Idempotent-Replayed"] = a.replayed
-		a.success(w, id, key)
-		a.stats.record(http.StatusOK, faultNone, end.Sub(start))
-		return
+		return verdict{status: http.StatusOK, replay: true}
 	}
 
-	d.seed(key, n)
+	d.seed(ar.key, n)
 	lat := p.latency.Sample(d.r)
 	out := p.draw(d, n)
 	if p.headerFaults {
 		var hdrErr *errorAnswer
 		if lat, out, hdrErr = headerOverrides(a.name, r.Header, lat, out, p); hdrErr != nil {
-			refuse(hdrErr)
-			return
+			return refusal(hdrErr)
 		}
 	}
-
-	ctx := r.Context()
-	if !a.lateness.sleep(ctx, lat) { // the client went away or the server is closing
-		a.ledger.finish(key, a.now(), 0, false, claimed)
-		abandon(w)
-		a.stats.record(0, faultNone, a.now().Sub(start))
-		return
+	if !a.lateness.sleep(r.Context(), lat) { // the client went away or the server is closing
+		return verdict{}
 	}
-
-	switch out.fault.kind {
+	switch k := out.fault.kind; k {
 	case faultNone:
 	case faultHang:
-		a.ledger.finish(key, a.now(), 0, false, claimed)
-		hang(ctx)
-		abandon(w)
-		a.stats.record(0, faultHang, a.now().Sub(start))
-		return
+		return verdict{fault: k}
 	case faultSlowBody:
-		a.ledger.finish(key, a.now(), http.StatusOK, true, claimed)
-		_ = slowBody(ctx, w, a.successBody(id, key), out.fault.duration)
-		a.stats.record(http.StatusOK, faultSlowBody, a.now().Sub(start))
-		return
+		return verdict{status: http.StatusOK, applied: true, fault: k, slow: out.fault.duration}
 	default: // reset, empty, garbage, lost_ack: take the connection over
 		conn, err := hijack(w)
 		if err != nil {
-			refuse(&a.answers.noHijack)
-			return
+			return refusal(&a.answers.noHijack)
 		}
-		a.ledger.finish(key, a.now(), 0, out.fault.kind == faultLostAck, claimed)
-		_ = cut(conn, out.fault.kind, d)
-		a.stats.record(0, out.fault.kind, a.now().Sub(start))
-		return
+		return verdict{applied: k == faultLostAck, fault: k, conn: conn}
 	}
-
 	if out.answer != nil {
-		refuse(out.answer)
-		return
+		return refusal(out.answer)
 	}
-	end := a.now()
-	a.ledger.finish(key, end, http.StatusOK, true, claimed)
-	a.success(w, id, key)
-	a.stats.record(http.StatusOK, faultNone, end.Sub(start))
+	return verdict{status: http.StatusOK, applied: true}
+}
+
+// deliver carries out a recorded verdict.
+func (a *API) deliver(w http.ResponseWriter, ctx context.Context, ar *arrival, v verdict, d *drawer) {
+	switch {
+	case v.conn != nil:
+		_ = cut(v.conn, v.fault, d)
+	case v.fault == faultHang:
+		hang(ctx)
+		abandon(w)
+	case v.fault == faultSlowBody:
+		_ = slowBody(ctx, w, a.successBody(ar.id, ar.key), v.slow)
+	case v.answer != nil:
+		v.answer.write(w)
+	case v.status == 0: // the client went away during the latency
+		abandon(w)
+	default:
+		if v.replay {
+			w.Header()["Idempotent-Replayed"] = a.replayed
+		}
+		a.success(w, ar.id, ar.key)
+	}
+}
+
+// outcome is what an arrival will get once its latency has passed.
+type outcome struct {
+	fault  faultRule    // connection fault, if kind != faultNone
+	answer *errorAnswer // HTTP error answer, if non-nil
 }
 
 // draw decides the outcome of arrival n from the arrival's own generator.
@@ -157,12 +188,6 @@ func (p *profile) draw(d *drawer, n int) outcome {
 		return outcome{answer: &p.errors[i]}
 	}
 	return outcome{}
-}
-
-// answer writes an error answer and records it in the stats.
-func (a *API) answer(w http.ResponseWriter, start time.Time, e *errorAnswer) {
-	e.write(w)
-	a.stats.record(e.status, faultNone, a.now().Sub(start))
 }
 
 // success writes the 200 body {"api":"<name>","id":"<id>"}.

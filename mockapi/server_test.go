@@ -2,10 +2,12 @@ package mockapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,18 +88,24 @@ func TestServeBadAddr(t *testing.T) {
 
 func TestServeAll(t *testing.T) {
 	a, b := newAPI(t, "a", Config{}), newAPI(t, "b", Config{})
-	// Find two free consecutive ports by asking for one and trying it.
-	probe, err := Serve(context.Background(), a, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := probe.Addr().(*net.TCPAddr).Port
-	if err := probe.Close(); err != nil {
-		t.Fatal(err)
-	}
-	servers, err := ServeAll(context.Background(), "127.0.0.1", port, a, b)
-	if err != nil {
-		t.Skipf("port %d or %d taken meanwhile: %v", port, port+1, err)
+	// Find two free consecutive ports: ask for one, close it, try it and the
+	// next. Another process may take one meanwhile (only "address in use"
+	// is retried); any other error fails the test.
+	var servers []*Server
+	var port int
+	for attempt := 0; servers == nil; attempt++ {
+		probe, err := Serve(context.Background(), a, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = probe.Addr().(*net.TCPAddr).Port
+		if err := probe.Close(); err != nil {
+			t.Fatal(err)
+		}
+		servers, err = ServeAll(context.Background(), "127.0.0.1", port, a, b)
+		if err != nil && (!errors.Is(err, syscall.EADDRINUSE) || attempt == 20) {
+			t.Fatalf("ServeAll on ports %d and %d: %v", port, port+1, err)
+		}
 	}
 	c := newClient(t, 5*time.Second)
 	for i, s := range servers {

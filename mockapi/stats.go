@@ -16,7 +16,8 @@ type stats struct {
 	buckets  [latencyBuckets + 1]atomic.Uint64 // last: above the top bound
 	sumNS    atomic.Int64
 	count    atomic.Uint64
-	inFlight atomic.Int64
+	inFlight atomic.Int64 // arrivals whose body is in and that are not answered yet
+	reading  atomic.Int64 // arrivals whose body is still being read
 }
 
 // maxStatus is the highest status counted individually; higher ones count
@@ -77,6 +78,7 @@ type Stats struct {
 	ByStatus map[string]uint64 `json:"by_status"`
 	Faults   map[string]uint64 `json:"faults"`
 	InFlight int64             `json:"in_flight"`
+	Reading  int64             `json:"reading_body"` // requests still sending their body (not in flight yet)
 	MeanMS   float64           `json:"mean_ms"`
 	Ledger   LedgerSummary     `json:"ledger"`
 }
@@ -95,6 +97,7 @@ func (s *stats) snapshot() Stats {
 	}
 	out.Requests = s.count.Load()
 	out.InFlight = s.inFlight.Load()
+	out.Reading = s.reading.Load()
 	if out.Requests > 0 {
 		out.MeanMS = float64(s.sumNS.Load()) / float64(out.Requests) / 1e6
 	}

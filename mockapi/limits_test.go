@@ -1,0 +1,109 @@
+package mockapi
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingZeros yields n zero bytes and counts how many were taken.
+type countingZeros struct {
+	left  int64
+	taken atomic.Int64
+}
+
+func (z *countingZeros) Read(p []byte) (int, error) {
+	if z.left <= 0 {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), z.left))
+	clear(p[:n])
+	z.left -= int64(n)
+	z.taken.Add(int64(n))
+	return n, nil
+}
+
+// TestBodyLimit: a body over the limit is answered 413, is not read in
+// full (a 100 MB POST stops after a few MB at most) and leaves no trace in
+// the ledger; a body at the limit is served.
+func TestBodyLimit(t *testing.T) {
+	tests := []struct {
+		name   string
+		limit  int64 // 0: the default
+		size   int64
+		status int
+	}{
+		{"at a set limit", 1000, 1000, 200},
+		{"over a set limit", 1000, 1001, 413},
+		{"at the default", 0, DefaultMaxBodyBytes, 200},
+		{"100 MB against the default", 0, 100 << 20, 413},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAPI(t, "a", Config{})
+			if err := a.SetLimits(Limits{MaxBodyBytes: tt.limit}); err != nil {
+				t.Fatal(err)
+			}
+			s := withServer(t, a)
+			body := &countingZeros{left: tt.size}
+			req, err := http.NewRequest(http.MethodPost, s.URL(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = tt.size
+			id := fmt.Sprintf("%016x", i+1)
+			req.Header.Set("Idempotency-Key", id)
+			resp, err := newClient(t, 10*time.Second).Do(req)
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+			// A client still writing may see the connection close instead
+			// of the 413; the mock's own count says what it answered.
+			if st := a.Stats(); st.ByStatus[fmt.Sprint(tt.status)] != 1 || (err == nil && status != tt.status) {
+				t.Fatalf("POST of %d bytes (limit %d) = %d %v, mock counted %v; want %d", tt.size, tt.limit, status, err, st.ByStatus, tt.status)
+			}
+			if tt.status == 413 {
+				if got := body.taken.Load(); got > 16<<20 {
+					t.Errorf("client wrote %d bytes of a refused body; want the mock to stop reading at the limit", got)
+				}
+				if _, ok := a.Ledger().Lookup(id); ok {
+					t.Error("a refused body left an arrival in the ledger")
+				}
+			}
+		})
+	}
+	if err := newAPI(t, "a", Config{}).SetLimits(Limits{MaxBodyBytes: -1}); err == nil {
+		t.Error("SetLimits(MaxBodyBytes: -1): no error")
+	}
+}
+
+// TestTricklingBodiesHoldNoSlot: clients trickling a body do not count
+// against concurrency_limit; the request that has sent its body is served.
+func TestTricklingBodiesHoldNoSlot(t *testing.T) {
+	a := newAPI(t, "a", Config{ConcurrencyLimit: 2})
+	s := withServer(t, a)
+	const tricklers = 20
+	for i := range tricklers {
+		conn, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		// Content-Length promises 100 bytes; only one is sent.
+		fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nIdempotency-Key: %016x\r\nContent-Length: 100\r\n\r\n{", i+100)
+	}
+	waitFor(t, "every trickler's handler to be reading its body", func() bool { return a.Stats().Reading == tricklers })
+	if r := send(newClient(t, 5*time.Second), s.URL(), "0000000000000001", "{}"); r.status != 200 {
+		t.Fatalf("a complete request beside %d trickling ones = %d %v %s; want 200 (limit 2)", tricklers, r.status, r.err, strings.TrimSpace(r.body))
+	}
+	if st := a.Stats(); st.InFlight != 0 {
+		t.Errorf("in flight = %d with only trickling bodies left; want 0", st.InFlight)
+	}
+}
