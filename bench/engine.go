@@ -369,6 +369,9 @@ func summarize(name string, sc *scenarios.Scenario, pacer vegeta.Pacer, d *drive
 	}
 	sr.Outcomes = rec.outcomes
 	sr.Lost = rec.lost
+	if len(rec.undelivered) > 0 {
+		sr.Undelivered = rec.undelivered
+	}
 	sr.DuplicateDeliveries = rec.dupDeliver
 	sr.DuplicateEffects = rec.dupEffects
 	// Calls and retries are what reached the APIs for measured sends (their

@@ -20,7 +20,7 @@ type reconciliation struct {
 	retries     reports.AB              // arrivals beyond the first of each id
 	a, b, both  *hdrhistogram.Histogram // delivery latency, µs
 	delivered   map[int]int64           // sends delivered to both, by second of intended time
-	undelivered []string                // a few lost ids, for the report
+	undelivered map[string][]string     // the first few ids per outcome that is not "both", and lost
 }
 
 // reconcile walks the measured sends of d in order, recovering each one's
@@ -28,7 +28,7 @@ type reconciliation struct {
 // and API b: the ledgers are the ground truth of what was delivered.
 func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration, la, lb *mockapi.Ledger) reconciliation {
 	r := reconciliation{a: reports.NewHistogram(), b: reports.NewHistogram(), both: reports.NewHistogram(),
-		delivered: make(map[int]int64)}
+		delivered: make(map[int]int64), undelivered: make(map[string][]string)}
 	s := schedule{p: p}
 	for seq := uint64(0); seq < d.sent; seq++ {
 		due, ok := s.next(1<<62 - 1)
@@ -50,16 +50,17 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 			r.delivered[secondOf(due, measureFrom)]++
 		case gotA:
 			r.outcomes.AOnly++
+			r.sample("a_only", id)
 		case gotB:
 			r.outcomes.BOnly++
+			r.sample("b_only", id)
 		default:
 			r.outcomes.None++
+			r.sample("none", id)
 		}
 		if d.rec.acked.has(seq-d.firstMeasured) && !(gotA && gotB) {
 			r.lost++
-			if len(r.undelivered) < 10 {
-				r.undelivered = append(r.undelivered, id)
-			}
+			r.sample("lost", id)
 		}
 		r.calls.A += int64(ea.Arrivals)
 		r.calls.B += int64(eb.Arrivals)
@@ -91,4 +92,14 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 		}
 	}
 	return r
+}
+
+// undeliveredSample is how many ids per kind the results keep.
+const undeliveredSample = 5
+
+// sample keeps id among the first few of its kind.
+func (r *reconciliation) sample(kind, id string) {
+	if len(r.undelivered[kind]) < undeliveredSample {
+		r.undelivered[kind] = append(r.undelivered[kind], id)
+	}
 }

@@ -147,12 +147,27 @@ func TestDecodeHistogramCorrupt(t *testing.T) {
 	enc := encode(t, lognormalHist(1, 1000, 50, 200, 0))
 	rng := rand.New(rand.NewPCG(1, 2))
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var refused, decoded int
 	for range 3000 {
 		b := []byte(enc)
 		for range 1 + rng.IntN(3) {
 			b[rng.IntN(min(len(b), 60))] = alphabet[rng.IntN(64)]
 		}
-		_, _ = reports.DecodeHistogram(string(b)) // must not panic
+		h, err := reports.DecodeHistogram(string(b)) // must not panic
+		switch {
+		case err != nil:
+			refused++
+		case h == nil:
+			t.Fatalf("DecodeHistogram(%q) = nil, nil; want a histogram or an error", b)
+		default:
+			decoded++
+			_ = h.ValueAtQuantile(99) // a decoded histogram must be usable
+		}
+	}
+	// Damage in the header is detected; damage in the payload may decode to
+	// other counts. A decoder that never refuses is not checking anything.
+	if refused == 0 || decoded == 0 {
+		t.Errorf("3000 damaged encodings: %d refused, %d decoded; want some of each", refused, decoded)
 	}
 	if _, err := reports.DecodeHistogram("HISTFAAAACx42pNpmSzMwMDAxAABzFCaEUzbf4BYbDKJAQAAAP__"); err == nil {
 		t.Error("a truncated encoding decoded without error")

@@ -8,11 +8,39 @@ import (
 	"path/filepath"
 )
 
-// WriteJSON writes r as indented results.json.
+// WriteJSON writes r as indented results.json. Lists and maps the schema
+// names are always written, empty rather than absent, so a script reading
+// d["phases"] or s["errors"] never meets a missing key.
 func WriteJSON(w io.Writer, r *Results) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(withEmptyCollections(r))
+}
+
+// withEmptyCollections returns a shallow copy of r whose nil lists and
+// maps are empty ones; r itself is not changed.
+func withEmptyCollections(r *Results) *Results {
+	c := *r
+	if c.Strategies == nil {
+		c.Strategies = []StrategyResult{}
+	}
+	if c.SLO == nil {
+		c.SLO = []SLOCheck{}
+	}
+	if c.Phases == nil {
+		c.Phases = []PhaseMark{}
+	}
+	c.Strategies = append([]StrategyResult(nil), c.Strategies...)
+	for i := range c.Strategies {
+		s := &c.Strategies[i]
+		if s.Errors == nil {
+			s.Errors = map[string]int64{}
+		}
+		if s.StatusCodes == nil {
+			s.StatusCodes = map[string]int64{}
+		}
+	}
+	return &c
 }
 
 // ReadJSON reads a results.json and checks its schema.

@@ -34,6 +34,11 @@ func notesOf(r *Results) []note {
 				"%s: broker published %d (%d deduplicated, %d publish errors), %d redeliveries, %d dead letters, peak backlog %d",
 				s.Name, b.Published, b.Duplicates, b.PublishErrors, b.Redeliveries, b.DeadLetters, b.PeakPending)})
 		}
+		if hasIdeal(s) && (belowIdeal(s.OverheadMs.P50, s.IdealMs.P50) || belowIdeal(s.OverheadMs.P99, s.IdealMs.P99)) {
+			ns = append(ns, note{Text: fmt.Sprintf(
+				"%s: negative overhead (p50 %+.1fms, p99 %+.1fms): users got answers sooner than the ideal, because requests ended early (failed legs, open breakers, or the user timeout) — the ideal assumes every leg completes",
+				s.Name, s.OverheadMs.P50, s.OverheadMs.P99)})
+		}
 		if n := s.StatusCodes["0"]; n > 0 {
 			ns = append(ns, note{Text: fmt.Sprintf("%s: %d user requests got no answer (%s)", s.Name, n, countsText(s.Errors))})
 		}
@@ -46,6 +51,10 @@ func notesOf(r *Results) []note {
 	}
 	return ns
 }
+
+// belowIdeal says an overhead is negative beyond noise: more than 5ms and
+// 5% of the ideal below it.
+func belowIdeal(overhead, ideal float64) bool { return overhead < -max(5, 0.05*ideal) }
 
 // countsText renders a count map as "a: 1, b: 2" in key order, so the
 // same results always read the same.

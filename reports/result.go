@@ -19,7 +19,7 @@ type Results struct {
 	Load        LoadInfo         `json:"load"`
 	Strategies  []StrategyResult `json:"strategies"`
 	SLO         []SLOCheck       `json:"slo"`
-	Phases      []PhaseMark      `json:"phases,omitempty"`
+	Phases      []PhaseMark      `json:"phases"`
 }
 
 // Machine says where the run happened; the driver, fronts and mock APIs
@@ -72,7 +72,7 @@ type StrategyResult struct {
 	// requests that got no answer (see Errors).
 	StatusCodes map[string]int64 `json:"status_codes"`
 	// Errors counts user requests that got no answer, by kind.
-	Errors map[string]int64 `json:"errors,omitempty"`
+	Errors map[string]int64 `json:"errors"`
 	// CPUUsPerSend is the process CPU time (driver, front and mock APIs
 	// together) per send during measurement, in microseconds.
 	CPUUsPerSend float64 `json:"cpu_us_per_send"`
@@ -85,6 +85,11 @@ type StrategyResult struct {
 	// Spread, with --repeat N, is the spread of the main figures across the
 	// N repeats; the figures above are then those of the median repeat.
 	Spread *Spread `json:"spread,omitempty"`
+	// Undelivered samples the ids of sends that did not reach both APIs,
+	// the first few per kind ("a_only", "b_only", "none", "lost"), so a
+	// user can look them up in the mocks' ledgers
+	// (GET /_fanbench/ledger?ids=ID,...).
+	Undelivered map[string][]string `json:"undelivered,omitempty"`
 	// Histograms are HdrHistogram V2 compressed, base64 encodings (values
 	// in microseconds), so a stored run can be re-rendered and compared.
 	Histograms Histograms `json:"histograms"`

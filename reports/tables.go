@@ -62,7 +62,7 @@ func outcomesTable(r *Results) table {
 			s.Name, fmt.Sprint(s.Outcomes.Both), fmt.Sprint(s.Outcomes.AOnly), fmt.Sprint(s.Outcomes.BOnly),
 			fmt.Sprint(s.Outcomes.None), lost, ab(s.DuplicateDeliveries), ab(s.DuplicateEffects),
 			ab(s.Retries), ab(s.BreakerOpens), fmt.Sprint(s.DeadLetters),
-			ms(s.DeliveryMs.Both.P50), ms(s.DeliveryMs.Both.P99), countsText(s.StatusCodes),
+			deliveryMs(s, s.DeliveryMs.Both.P50), deliveryMs(s, s.DeliveryMs.Both.P99), countsText(s.StatusCodes),
 		})
 	}
 	return t
@@ -101,6 +101,42 @@ func spreadMs(v float64, sp *Spread, key string) string {
 		return ms(v)
 	}
 	return fmt.Sprintf("%s (%s–%s)", ms(v), ms(rg.Min), ms(rg.Max))
+}
+
+// spreadRate and spreadSuccess are the achieved rate and the success ratio
+// with, when the run was repeated, their range across repeats.
+func spreadRate(s StrategyResult) string {
+	if s.Spread == nil || s.Spread.Repeats < 2 {
+		return fmt.Sprintf("%.1f", s.RateAchieved)
+	}
+	return fmt.Sprintf("%.1f (%.1f–%.1f)", s.RateAchieved, s.Spread.RateAchieved.Min, s.Spread.RateAchieved.Max)
+}
+
+func spreadSuccess(s StrategyResult) string {
+	if s.Spread == nil || s.Spread.Repeats < 2 {
+		return percent(s.SuccessRatio)
+	}
+	return fmt.Sprintf("%s (%s–%s)", percent(s.SuccessRatio), percent(s.Spread.SuccessRatio.Min), percent(s.Spread.SuccessRatio.Max))
+}
+
+// repeatsOf is the largest repeat count among r's strategies (1 without --repeat).
+func repeatsOf(r *Results) int {
+	n := 1
+	for _, s := range r.Strategies {
+		if s.Spread != nil {
+			n = max(n, s.Spread.Repeats)
+		}
+	}
+	return n
+}
+
+// deliveryMs shows a dash, not a 0.0 that reads as a figure, when nothing
+// was delivered to both APIs.
+func deliveryMs(s StrategyResult, v float64) string {
+	if s.Outcomes.Both == 0 {
+		return "–"
+	}
+	return ms(v)
 }
 
 func percent(ratio float64) string { return fmt.Sprintf("%.2f%%", 100*ratio) }

@@ -28,13 +28,17 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 		b.WriteString(warn(opt, "PARTIAL: the run was interrupted; figures cover only what was measured") + "\n")
 	}
 	b.WriteString("\nuser latency (ms, from the intended send time; ideal = zero-overhead strategy over the mocks' distributions)\n")
+	if n := repeatsOf(r); n > 1 {
+		fmt.Fprintf(&b, "median of %d repeats; brackets: min–max across repeats\n", n)
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "strategy\trequests\trate/s\tsuccess\tp50\tp90\tp99\tp99.9\tmax\tideal p50\tideal p99\tovh p50\tovh p99\t")
 	for _, s := range r.Strategies {
 		c := s.LatencyMs.Corrected
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			s.Name, s.Requests, s.RateAchieved, 100*s.SuccessRatio,
-			ms(c.P50), ms(c.P90), ms(c.P99), ms(c.P999), ms(c.Max),
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			s.Name, s.Requests, spreadRate(s), spreadSuccess(s),
+			spreadMs(c.P50, s.Spread, "p50"), spreadMs(c.P90, s.Spread, "p90"), spreadMs(c.P99, s.Spread, "p99"),
+			spreadMs(c.P999, s.Spread, "p999"), spreadMs(c.Max, s.Spread, "max"),
 			idealMs(s, s.IdealMs.P50), idealMs(s, s.IdealMs.P99), overheadMs(s, s.OverheadMs.P50), overheadMs(s, s.OverheadMs.P99))
 	}
 	if err := tw.Flush(); err != nil {
@@ -56,7 +60,7 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%d/%d\t%d/%d\t%d/%d\t%.2f\t%s\t%s\t\n",
 			s.Name, s.Outcomes.Both, s.Outcomes.AOnly, s.Outcomes.BOnly, s.Outcomes.None, lost,
 			s.DuplicateEffects.A, s.DuplicateEffects.B, s.Calls.A, s.Calls.B, s.Retries.A, s.Retries.B,
-			amp, ms(s.DeliveryMs.Both.P50), ms(s.DeliveryMs.Both.P99))
+			amp, deliveryMs(s, s.DeliveryMs.Both.P50), deliveryMs(s, s.DeliveryMs.Both.P99))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

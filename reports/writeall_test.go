@@ -2,6 +2,9 @@ package reports_test
 
 import (
 	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
 	"bytes"
 	"flag"
 	"image/png"
@@ -125,8 +128,31 @@ func TestWriteAllOldResults(t *testing.T) {
 			r.Strategies[i].Series[j].Delivered = 0
 		}
 	}
-	if err := reports.WriteAll(t.TempDir(), r); err != nil {
+	dir := t.TempDir()
+	if err := reports.WriteAll(dir, r); err != nil {
 		t.Fatalf("WriteAll: %v", err)
+	}
+	// Without histograms there is nothing to write as .hgrm, but every plot
+	// is still drawn, from the stored percentiles.
+	for _, s := range r.Strategies {
+		if _, err := os.Stat(filepath.Join(dir, s.Name+".hgrm")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s.hgrm written without a histogram (stat: %v)", s.Name, err)
+		}
+	}
+	for _, name := range []string{"latency-spectrum", "latency-over-time", "throughput", "outcomes"} {
+		for _, ext := range []string{".png", ".svg"} {
+			if fi, err := os.Stat(filepath.Join(dir, name+ext)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s%s: %v; want a drawn plot", name, ext, err)
+			}
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tables read the stored percentiles, histogram or not.
+	if want := fmt.Sprintf("%.1f", r.Strategies[0].LatencyMs.Corrected.P99); !bytes.Contains(md, []byte(want)) {
+		t.Errorf("report.md lacks sequential's stored p99 %s", want)
 	}
 }
 
@@ -136,8 +162,29 @@ func TestWriteAllEmptyRun(t *testing.T) {
 	if err := reports.WriteAll(dir, r); err != nil {
 		t.Fatalf("WriteAll of a run with no strategies: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "report.html")); err != nil {
-		t.Error(err)
+	csvData, err := os.ReadFile(filepath.Join(dir, "summary.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(csvData)).ReadAll()
+	if err != nil || len(rows) != 1 || rows[0][0] != "scenario" {
+		t.Errorf("summary.csv of an empty run: %d rows (%v); want the header alone", len(rows), err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"scenario `empty`", "**Partial run**", "The scenario sets no SLO."} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("report.md of an empty partial run lacks %q", want)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte("empty")) || bytes.Contains(html, []byte("<svg")) {
+		t.Errorf("report.html of an empty run: want the scenario named and no plot drawn")
 	}
 }
 
