@@ -2,11 +2,11 @@ package reports_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
-	"bytes"
 	"flag"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
