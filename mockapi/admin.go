@@ -93,6 +93,9 @@ type LedgerEntry struct {
 	Arrivals     int        `json:"arrivals"`
 	Effects      int        `json:"effects"`
 	LastStatus   int        `json:"last_status"`
+	// MaybeEvicted marks an id not found in a ledger that has evicted ids:
+	// the ledger cannot vouch that it never arrived.
+	MaybeEvicted bool `json:"maybe_evicted,omitempty"`
 }
 
 func (a *API) handleLedger() http.Handler {
@@ -105,6 +108,7 @@ func (a *API) handleLedger() http.Handler {
 		var out struct {
 			Entries []LedgerEntry `json:"entries"`
 		}
+		evicted := a.ledger.Evicted() > 0
 		for id := range strings.SplitSeq(ids, ",") {
 			if id = strings.TrimSpace(id); id == "" {
 				continue
@@ -114,6 +118,8 @@ func (a *API) handleLedger() http.Handler {
 				le.Found, le.Arrivals, le.Effects, le.LastStatus = true, e.Arrivals, e.Effects, e.LastStatus
 				le.FirstArrival = timePtr(e.FirstArrival)
 				le.FirstSuccess = timePtr(e.FirstSuccess)
+			} else {
+				le.MaybeEvicted = evicted
 			}
 			out.Entries = append(out.Entries, le)
 		}

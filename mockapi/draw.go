@@ -73,10 +73,10 @@ func fnv64(s string) uint64 {
 	return h
 }
 
-// parseKey maps an Idempotency-Key to a ledger key: 16 lowercase hex digits
-// (the driver's message ids) parse straight to their uint64; anything else
-// is hashed with FNV-1a 64.
-func parseKey(id string) uint64 {
+// parseKey maps an Idempotency-Key to a ledger key: 16 lowercase hex
+// digits (the driver's message ids) parse straight to their uint64;
+// anything else is kept verbatim (with its FNV-1a 64 hash for the draws).
+func parseKey(id string) key {
 	if len(id) == 16 {
 		var v uint64
 		ok := true
@@ -92,10 +92,10 @@ func parseKey(id string) uint64 {
 			}
 		}
 		if ok {
-			return v
+			return key{bits: v}
 		}
 	}
-	return fnv64(id)
+	return key{bits: fnv64(id), name: id}
 }
 
 // formatKey renders a key as 16 lowercase hex digits (how generated ids read).

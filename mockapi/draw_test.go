@@ -103,17 +103,17 @@ func TestSameFateAnyOrder(t *testing.T) {
 func TestParseKey(t *testing.T) {
 	tests := []struct {
 		id   string
-		want uint64
+		want key
 	}{
-		{"00000000000000ff", 0xff},
-		{"ffffffffffffffff", ^uint64(0)},
-		{"00000000000000FF", fnv64("00000000000000FF")}, // upper case is not a driver id
-		{"0000000000000fff0", fnv64("0000000000000fff0")},
-		{"order-17", fnv64("order-17")},
+		{"00000000000000ff", key{bits: 0xff}},
+		{"ffffffffffffffff", key{bits: ^uint64(0)}},
+		{"00000000000000FF", key{fnv64("00000000000000FF"), "00000000000000FF"}}, // upper case is not a driver id
+		{"0000000000000fff0", key{fnv64("0000000000000fff0"), "0000000000000fff0"}},
+		{"order-17", key{fnv64("order-17"), "order-17"}},
 	}
 	for _, tt := range tests {
 		if got := parseKey(tt.id); got != tt.want {
-			t.Errorf("parseKey(%q) = %#x; want %#x", tt.id, got, tt.want)
+			t.Errorf("parseKey(%q) = %+v; want %+v", tt.id, got, tt.want)
 		}
 	}
 	if got := formatKey(0xff); got != "00000000000000ff" {

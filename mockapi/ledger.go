@@ -1,41 +1,70 @@
 package mockapi
 
 import (
+	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Ledger is the ground truth of what reached one mock API, keyed by
 // Idempotency-Key. It is safe for concurrent use.
 //
-// Layout: ledgerShards mutex-guarded hash tables (idTable) from a uint64 key
-// (a driver id's own 64 bits, or the FNV-1a hash of any other key) to a
-// 16-byte slot: two uint32 microsecond offsets from the ledger's epoch, two
-// uint16 counters and one packed uint32 (last status, in-flight bit, body
-// fingerprint). With the 8-byte key that is 24 bytes per table position;
-// BenchmarkLedgerBytesPerID measures about 31 bytes per id.
+// Layout: ledgerShards mutex-guarded shards, each with two generations of
+// records. A generation holds driver ids (16 lowercase hex digits, and the
+// ids the mock generates) in an idTable keyed by the id's own 64 bits, and
+// every other Idempotency-Key verbatim in a map: an arbitrary key can never
+// alias another key or a hex id, so no hash collision can make one client's
+// key replay another's. A slot is 24 bytes: two int64 microsecond offsets
+// from the ledger's epoch (they do not wrap for 292,000 years), two uint16
+// counters and one packed uint32 (last status, in-flight bit, body
+// fingerprint); with the 8-byte key that is 32 bytes per table position,
+// 44-47 bytes per id measured (TestLedgerBytesPerID, BenchmarkLedgerBytesPerID).
 //
-// Limits that follow from the layout: times are kept to the microsecond and
-// clamp at about 71 minutes after the epoch (New or Reset); counters saturate
-// at 65535; statuses above 1023 are not representable (HTTP uses 100-599).
+// Capacity: a ledger keeps at most its capacity of ids (SetCapacity; a new
+// ledger is unbounded, an API's takes Limits.LedgerCapacity). When a
+// shard's current generation fills, its older generation is evicted whole
+// and counted (Evicted), so the ledger always keeps at least the newest half
+// of its capacity and evicts the oldest ids first. Lookups of an evicted id
+// find nothing: once Evicted > 0, a missing id may have arrived.
+//
+// Counters saturate at 65535; statuses above 1023 are not representable
+// (HTTP uses 100-599).
 type Ledger struct {
 	shards [ledgerShards]ledgerShard
+	genCap atomic.Int64 // ids per generation per shard; 0: unbounded
 }
 
 const ledgerShards = 64
 
 type ledgerShard struct {
-	mu    sync.Mutex
-	epoch time.Time
-	t     idTable
-	_     [64]byte // keep neighbouring shards' locks off this cache line
+	mu       sync.Mutex
+	epoch    time.Time
+	cur, old generation
+	evicted  uint64
+	stagger  float64 // spreads this shard's table growth (see idTable)
+	_        [64]byte // keep neighbouring shards' locks off this cache line
+}
+
+// generation is one age class of a shard's records.
+type generation struct {
+	ids   idTable          // hex ids by their 64 bits
+	named map[string]*slot // every other key, verbatim; nil until the first
+}
+
+// key is a ledger key: a hex id is its own 64 bits; any other
+// Idempotency-Key is kept verbatim in name, and bits is then its FNV-1a
+// hash (it picks the shard and seeds the draws, never identifies).
+type key struct {
+	bits uint64
+	name string
 }
 
 // slot is one id's record. first and success are microseconds since the
 // shard's epoch plus one, so 0 means "never".
 type slot struct {
-	first, success    uint32
+	first, success    int64
 	arrivals, effects uint16
 	meta              uint32 // status:10 | inflight:1 | fingerprint:21
 }
@@ -93,35 +122,130 @@ const (
 func newLedger(now time.Time) *Ledger {
 	l := &Ledger{}
 	for i := range l.shards {
-		l.shards[i].epoch = now
-		l.shards[i].t = newShardTable(i)
+		sh := &l.shards[i]
+		sh.epoch = now
+		sh.stagger = float64(i) / ledgerShards
+		sh.cur, sh.old = sh.newGeneration(), sh.newGeneration()
 	}
 	return l
 }
 
-// newShardTable staggers the shards' initial capacities (see idTable).
-func newShardTable(i int) idTable { return newIDTable(float64(i) / ledgerShards) }
+// newGeneration returns an empty generation; the shards' staggered
+// initial capacities keep their growth out of step (see idTable).
+func (sh *ledgerShard) newGeneration() generation {
+	return generation{ids: newIDTable(sh.stagger)}
+}
 
-// shard returns key's shard and its hash. Driver ids may be sequential, so
+// MinLedgerCapacity is the smallest capacity SetCapacity takes: one id per
+// generation per shard.
+const MinLedgerCapacity = 2 * ledgerShards
+
+// SetCapacity bounds the ledger to n ids (at least MinLedgerCapacity). It
+// applies from the next new id on.
+func (l *Ledger) SetCapacity(n int) error {
+	if n < MinLedgerCapacity {
+		return fmt.Errorf("ledger capacity %d: want at least %d ids", n, MinLedgerCapacity)
+	}
+	l.genCap.Store(int64(n / MinLedgerCapacity))
+	return nil
+}
+
+// Evicted returns how many ids were evicted to keep the ledger within its
+// capacity since it started or was last reset.
+func (l *Ledger) Evicted() uint64 {
+	var n uint64
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		n += sh.evicted
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// shard returns k's shard and its hash. Driver ids may be sequential, so
 // the key is mixed; the low bits pick the shard, the table uses the high.
-func (l *Ledger) shard(key uint64) (*ledgerShard, uint64) {
-	h := mix64(key)
+func (l *Ledger) shard(k key) (*ledgerShard, uint64) {
+	h := mix64(k.bits)
 	return &l.shards[h%ledgerShards], h
 }
 
-// offset converts t to the slot's encoding (µs since epoch, +1, clamped).
-func offset(epoch, t time.Time) uint32 {
-	us := t.Sub(epoch) / time.Microsecond
-	if us < 0 {
-		us = 0
+func (g *generation) get(k key, h uint64) *slot {
+	if k.name != "" {
+		return g.named[k.name] // nil map: nil
 	}
-	if us >= math.MaxUint32-1 {
-		us = math.MaxUint32 - 2
-	}
-	return uint32(us) + 1
+	return g.ids.get(k.bits, h)
 }
 
-func at(epoch time.Time, off uint32) time.Time {
+func (g *generation) insert(k key, h uint64) *slot {
+	if k.name != "" {
+		if g.named == nil {
+			g.named = make(map[string]*slot)
+		}
+		s := new(slot)
+		g.named[k.name] = s
+		return s
+	}
+	return g.ids.upsert(k.bits, h)
+}
+
+func (g *generation) len() int { return g.ids.len() + len(g.named) }
+
+// each calls fn for every record until fn returns false; it reports
+// whether fn always returned true.
+func (g *generation) each(fn func(id string, s slot) bool) bool {
+	ok := true
+	g.ids.each(func(k uint64, s slot) bool {
+		ok = fn(formatKey(k), s)
+		return ok
+	})
+	if !ok {
+		return false
+	}
+	for name, s := range g.named {
+		if !fn(name, *s) {
+			return false
+		}
+	}
+	return true
+}
+
+// get returns k's slot in either generation, or nil.
+func (sh *ledgerShard) get(k key, h uint64) *slot {
+	if s := sh.cur.get(k, h); s != nil {
+		return s
+	}
+	return sh.old.get(k, h)
+}
+
+// upsert returns k's slot, inserting it into the current generation if it
+// is new; a full current generation first replaces the old one, whose ids
+// are evicted. The pointer is valid until the next upsert.
+func (sh *ledgerShard) upsert(k key, h uint64, genCap int) *slot {
+	if s := sh.get(k, h); s != nil {
+		return s
+	}
+	if genCap > 0 && sh.cur.len() >= genCap {
+		sh.evicted += uint64(sh.old.len())
+		sh.old = sh.cur
+		sh.cur = sh.newGeneration()
+	}
+	return sh.cur.insert(k, h)
+}
+
+func (sh *ledgerShard) len() int { return sh.cur.len() + sh.old.len() }
+
+func (sh *ledgerShard) each(fn func(id string, s slot) bool) bool {
+	return sh.old.each(fn) && sh.cur.each(fn)
+}
+
+// offset converts t to the slot's encoding (µs since epoch, +1; times
+// before the epoch read as the epoch).
+func offset(epoch, t time.Time) int64 {
+	return int64(max(t.Sub(epoch)/time.Microsecond, 0)) + 1
+}
+
+func at(epoch time.Time, off int64) time.Time {
 	if off == 0 {
 		return time.Time{}
 	}
@@ -135,15 +259,16 @@ func sat16(v uint16) uint16 {
 	return v + 1
 }
 
-// arrive records an arrival of key at now and returns its arrival number
+// arrive records an arrival of k at now and returns its arrival number
 // (1-based) and, when idem is set, what idempotency makes of it: a key that
 // completed with success replays, one being processed conflicts, one bound
 // to another body fingerprint mismatches; otherwise the arrival takes the
 // key (in flight) and must later call finish with claimed=true.
-func (l *Ledger) arrive(key uint64, now time.Time, fp uint32, idem bool) (int, decision) {
-	sh, h := l.shard(key)
+func (l *Ledger) arrive(k key, now time.Time, fp uint32, idem bool) (int, decision) {
+	sh, h := l.shard(k)
+	genCap := int(l.genCap.Load())
 	sh.mu.Lock()
-	s := sh.t.upsert(key, h)
+	s := sh.upsert(k, h, genCap)
 	if s.first == 0 {
 		s.first = offset(sh.epoch, now)
 	}
@@ -169,11 +294,12 @@ func (l *Ledger) arrive(key uint64, now time.Time, fp uint32, idem bool) (int, d
 
 // finish records the answer to an arrival: status (0 when the connection was
 // cut), whether the effect was applied, and whether the arrival held the key.
-func (l *Ledger) finish(key uint64, now time.Time, status int, applied, claimed bool) {
-	sh, h := l.shard(key)
+// The first applied effect sets FirstSuccess; later ones only count.
+func (l *Ledger) finish(k key, now time.Time, status int, applied, claimed bool) {
+	sh, h := l.shard(k)
 	sh.mu.Lock()
-	s := sh.t.get(key, h)
-	if s == nil { // arrived before a Reset: not part of this ledger
+	s := sh.get(k, h)
+	if s == nil { // arrived before a Reset, or evicted since: not in this ledger
 		sh.mu.Unlock()
 		return
 	}
@@ -191,16 +317,17 @@ func (l *Ledger) finish(key uint64, now time.Time, status int, applied, claimed 
 }
 
 // Lookup returns the record of id (an Idempotency-Key as sent, or a
-// generated id as the mock answered it).
+// generated id as the mock answered it). An id that is not found may have
+// been evicted if Evicted() > 0.
 func (l *Ledger) Lookup(id string) (Entry, bool) {
-	return l.lookupKey(parseKey(id))
+	return l.lookup(parseKey(id))
 }
 
-func (l *Ledger) lookupKey(key uint64) (Entry, bool) {
-	sh, h := l.shard(key)
+func (l *Ledger) lookup(k key) (Entry, bool) {
+	sh, h := l.shard(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	s := sh.t.get(key, h)
+	s := sh.get(k, h)
 	if s == nil {
 		return Entry{}, false
 	}
@@ -223,32 +350,32 @@ func (l *Ledger) Len() int {
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
-		n += sh.t.len()
+		n += sh.len()
 		sh.mu.Unlock()
 	}
 	return n
 }
 
-// Range calls fn for every id (as its uint64 key) until fn returns false.
+// Range calls fn for every id the ledger holds until fn returns false.
 // fn runs without any ledger lock held; the view is per shard, not one
 // snapshot of the whole ledger.
-func (l *Ledger) Range(fn func(key uint64, e Entry) bool) {
+func (l *Ledger) Range(fn func(id string, e Entry) bool) {
 	type kv struct {
-		k uint64
-		e Entry
+		id string
+		e  Entry
 	}
 	var buf []kv
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
 		buf = buf[:0]
-		sh.t.each(func(k uint64, s slot) bool {
-			buf = append(buf, kv{k, s.entry(sh.epoch)})
+		sh.each(func(id string, s slot) bool {
+			buf = append(buf, kv{id, s.entry(sh.epoch)})
 			return true
 		})
 		sh.mu.Unlock()
 		for _, x := range buf {
-			if !fn(x.k, x.e) {
+			if !fn(x.id, x.e) {
 				return
 			}
 		}
@@ -257,22 +384,24 @@ func (l *Ledger) Range(fn func(key uint64, e Entry) bool) {
 
 // LedgerSummary totals a ledger.
 type LedgerSummary struct {
-	IDs                 int `json:"ids"`
-	Arrivals            int `json:"arrivals"`
-	Effects             int `json:"effects"`
-	Applied             int `json:"applied"`              // ids whose effect was applied at least once
-	DuplicateDeliveries int `json:"duplicate_deliveries"` // ids that arrived more than once
-	DuplicateEffects    int `json:"duplicate_effects"`    // ids applied more than once
+	IDs                 int    `json:"ids"`
+	Arrivals            int    `json:"arrivals"`
+	Effects             int    `json:"effects"`
+	Applied             int    `json:"applied"`              // ids whose effect was applied at least once
+	DuplicateDeliveries int    `json:"duplicate_deliveries"` // ids that arrived more than once
+	DuplicateEffects    int    `json:"duplicate_effects"`    // ids applied more than once
+	Evicted             uint64 `json:"evicted"`              // ids evicted to stay within capacity (not in the other counts)
 }
 
-// Summary totals the ledger.
+// Summary totals the ids the ledger holds.
 func (l *Ledger) Summary() LedgerSummary {
 	var sum LedgerSummary
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
-		sum.IDs += sh.t.len()
-		sh.t.each(func(_ uint64, s slot) bool {
+		sum.IDs += sh.len()
+		sum.Evicted += sh.evicted
+		sh.each(func(_ string, s slot) bool {
 			sum.Arrivals += int(s.arrivals)
 			sum.Effects += int(s.effects)
 			if s.effects > 0 {
@@ -291,13 +420,14 @@ func (l *Ledger) Summary() LedgerSummary {
 	return sum
 }
 
-// reset empties the ledger and restarts its epoch at now.
+// reset empties the ledger, zeroes Evicted and restarts its epoch at now.
 func (l *Ledger) reset(now time.Time) {
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.mu.Lock()
 		sh.epoch = now
-		sh.t = newShardTable(i)
+		sh.cur, sh.old = sh.newGeneration(), sh.newGeneration()
+		sh.evicted = 0
 		sh.mu.Unlock()
 	}
 }

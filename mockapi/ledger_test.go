@@ -15,8 +15,8 @@ func TestLedgerConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for k := range uint64(ids) {
 				now := time.Now()
-				_, d := l.arrive(k, now, 1, false)
-				l.finish(k, now, 200, d == decideProcess, false)
+				_, d := l.arrive(key{bits: k}, now, 1, false)
+				l.finish(key{bits: k}, now, 200, d == decideProcess, false)
 			}
 		})
 	}
@@ -30,7 +30,7 @@ func TestLedgerConcurrent(t *testing.T) {
 		t.Fatalf("Summary = %+v; want %+v", sum, want)
 	}
 	n := 0
-	l.Range(func(key uint64, e Entry) bool { n++; return e.Arrivals == workers })
+	l.Range(func(_ string, e Entry) bool { n++; return e.Arrivals == workers })
 	if n != ids {
 		t.Fatalf("Range visited %d entries with %d arrivals each; want %d", n, workers, ids)
 	}
@@ -40,30 +40,103 @@ func TestLedgerEntry(t *testing.T) {
 	epoch := time.Unix(1_700_000_000, 0)
 	l := newLedger(epoch)
 	at := func(d time.Duration) time.Time { return epoch.Add(d) }
-	l.arrive(5, at(1500*time.Microsecond), 0, true)
-	l.finish(5, at(2*time.Millisecond), 503, false, true)
-	l.arrive(5, at(3*time.Millisecond), 0, true)
-	l.finish(5, at(4*time.Millisecond), 200, true, true)
-	l.arrive(5, at(5*time.Millisecond), 0, true)
-	l.finish(5, at(6*time.Millisecond), 200, false, false)
+	five := key{bits: 5}
+	l.arrive(five, at(1500*time.Microsecond), 0, true)
+	l.finish(five, at(2*time.Millisecond), 503, false, true)
+	l.arrive(five, at(3*time.Millisecond), 0, true)
+	l.finish(five, at(4*time.Millisecond), 200, true, true)
+	l.arrive(five, at(5*time.Millisecond), 0, true)
+	l.finish(five, at(6*time.Millisecond), 200, false, false)
+	// A later duplicate effect (idempotency off) counts, and must not move
+	// FirstSuccess: delivery_ms is measured to the first effect.
+	l.arrive(five, at(7*time.Millisecond), 0, false)
+	l.finish(five, at(8*time.Millisecond), 201, true, false)
 	e, ok := l.Lookup("0000000000000005")
-	want := Entry{FirstArrival: at(1500 * time.Microsecond), FirstSuccess: at(4 * time.Millisecond), Arrivals: 3, Effects: 1, LastStatus: 200}
+	want := Entry{FirstArrival: at(1500 * time.Microsecond), FirstSuccess: at(4 * time.Millisecond), Arrivals: 4, Effects: 2, LastStatus: 201}
 	if !ok || !e.FirstArrival.Equal(want.FirstArrival) || !e.FirstSuccess.Equal(want.FirstSuccess) ||
 		e.Arrivals != want.Arrivals || e.Effects != want.Effects || e.LastStatus != want.LastStatus {
 		t.Fatalf("Lookup = %+v, %v; want %+v", e, ok, want)
 	}
-	// Times past the 32-bit microsecond horizon clamp instead of wrapping.
-	l.arrive(6, at(100*time.Hour), 0, false)
-	if e, _ := l.lookupKey(6); e.FirstArrival.Sub(epoch) < 71*time.Minute {
-		t.Fatalf("arrival 100h after the epoch reads as %v; want it clamped at ~71m", e.FirstArrival.Sub(epoch))
+	// Times far past the epoch are kept exactly (no 32-bit wrap or clamp).
+	for _, d := range []time.Duration{71*time.Minute + 35*time.Second, 100 * time.Hour, 200 * 24 * time.Hour} {
+		k := key{bits: uint64(d)}
+		l.arrive(k, at(d), 0, false)
+		l.finish(k, at(d+time.Millisecond), 200, true, false)
+		if e, _ := l.lookup(k); !e.FirstArrival.Equal(at(d)) || !e.FirstSuccess.Equal(at(d+time.Millisecond)) {
+			t.Fatalf("arrival %v after the epoch reads as %v, success %v; want %v and %v", d, e.FirstArrival.Sub(epoch), e.FirstSuccess.Sub(epoch), d, d+time.Millisecond)
+		}
 	}
 	l.reset(at(time.Hour))
 	if _, ok := l.Lookup("0000000000000005"); ok || l.Len() != 0 {
 		t.Fatal("entries survived reset")
 	}
-	l.finish(5, at(time.Hour), 200, true, true) // an arrival from before the reset
+	l.finish(five, at(time.Hour), 200, true, true) // an arrival from before the reset
 	if l.Len() != 0 {
 		t.Fatal("a finish from before the reset created an entry")
+	}
+}
+
+// TestLedgerKeysNeverAlias: a key that is not a driver id is kept
+// verbatim, so neither its FNV-1a hash sent as a hex key nor any other
+// spelling reaches its record.
+func TestLedgerKeysNeverAlias(t *testing.T) {
+	l := newLedger(time.Now())
+	ids := []string{"foo", formatKey(fnv64("foo")), "00000000000000FF", "00000000000000ff", "front-3", "x"}
+	for i, id := range ids {
+		for range i + 1 {
+			l.arrive(parseKey(id), time.Now(), 0, false)
+		}
+	}
+	for i, id := range ids {
+		if e, ok := l.Lookup(id); !ok || e.Arrivals != i+1 {
+			t.Errorf("Lookup(%q) = %+v, %v; want its own %d arrivals", id, e, ok, i+1)
+		}
+	}
+	if l.Len() != len(ids) {
+		t.Errorf("Len = %d; want %d distinct ids", l.Len(), len(ids))
+	}
+}
+
+// TestLedgerCapacity: 10,000 distinct ids into a ledger of capacity 1,024
+// keep it within its capacity; the oldest ids are the evicted ones, every
+// id is either held or counted as evicted, and the newest are all there.
+func TestLedgerCapacity(t *testing.T) {
+	l := newLedger(time.Now())
+	const capacity, n = 1024, 10_000
+	if err := l.SetCapacity(capacity); err != nil {
+		t.Fatal(err)
+	}
+	for i := range uint64(n) {
+		l.arrive(key{bits: i}, time.Now(), 0, true)
+		if i%64 == 0 && l.Len() > capacity {
+			t.Fatalf("after %d ids the ledger holds %d; want at most %d", i+1, l.Len(), capacity)
+		}
+	}
+	if got := uint64(l.Len()) + l.Evicted(); got != n {
+		t.Fatalf("held %d + evicted %d = %d; want every one of %d ids", l.Len(), l.Evicted(), got, n)
+	}
+	if sum := l.Summary(); sum.Evicted != l.Evicted() || sum.IDs != l.Len() {
+		t.Errorf("Summary = %+v; want ids %d, evicted %d", sum, l.Len(), l.Evicted())
+	}
+	if _, ok := l.lookup(key{bits: 0}); ok {
+		t.Error("the oldest id is still held")
+	}
+	for i := uint64(n - 1); i >= n-capacity/4; i-- {
+		if _, ok := l.lookup(key{bits: i}); !ok {
+			t.Fatalf("id %d of the newest quarter of the capacity was evicted", i)
+		}
+	}
+	if l.Len() > capacity {
+		t.Fatalf("the ledger holds %d; want at most %d", l.Len(), capacity)
+	}
+	for _, bad := range []int{-1, 0, 1, MinLedgerCapacity - 1} {
+		if err := l.SetCapacity(bad); err == nil {
+			t.Errorf("SetCapacity(%d): no error", bad)
+		}
+	}
+	l.reset(time.Now())
+	if l.Evicted() != 0 {
+		t.Errorf("Evicted = %d after reset; want 0", l.Evicted())
 	}
 }
 
@@ -77,8 +150,8 @@ func TestLedgerBytesPerID(t *testing.T) {
 	for _, n := range []int{50_000, 170_000, 300_000} {
 		b := ledgerBytesPerID(n)
 		t.Logf("%7d ids: %.1f B/id", n, b)
-		if b > 36 {
-			t.Errorf("%d ids: %.1f B/id; want <= 36", n, b)
+		if b > 52 {
+			t.Errorf("%d ids: %.1f B/id; want <= 52", n, b)
 		}
 	}
 }
@@ -92,7 +165,7 @@ func ledgerBytesPerID(n int) float64 {
 	l := newLedger(time.Now())
 	now := time.Now()
 	for k := range uint64(n) {
-		l.arrive(k, now, 0, true)
+		l.arrive(key{bits: k}, now, 0, true)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)

@@ -5,14 +5,21 @@ import (
 	"net/http"
 )
 
-// DefaultMaxBodyBytes is the body limit of an API whose Limits leave it 0.
-const DefaultMaxBodyBytes = 1 << 20
+// Defaults of the Limits fields left 0.
+const (
+	DefaultMaxBodyBytes   = 1 << 20 // 1 MiB
+	DefaultLedgerCapacity = 1 << 22 // 4,194,304 ids: about 190 MB of ledger
+)
 
 // Limits bound what one API accepts. The zero value takes every default.
 type Limits struct {
 	// MaxBodyBytes caps a request body (bytes); a longer one is answered
 	// 413 without being read further. 0 means DefaultMaxBodyBytes (1 MiB).
 	MaxBodyBytes int64
+	// LedgerCapacity caps the ids the ledger keeps (at least
+	// MinLedgerCapacity); past it the oldest are evicted and counted (see
+	// Ledger). 0 means DefaultLedgerCapacity.
+	LedgerCapacity int
 }
 
 // limits is a validated Limits with its prepared answers.
@@ -28,6 +35,12 @@ func (a *API) SetLimits(l Limits) error {
 	}
 	if l.MaxBodyBytes == 0 {
 		l.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if l.LedgerCapacity == 0 {
+		l.LedgerCapacity = DefaultLedgerCapacity
+	}
+	if err := a.ledger.SetCapacity(l.LedgerCapacity); err != nil {
+		return fmt.Errorf("mock %q: %w", a.name, err)
 	}
 	// Connection: close spares net/http reading the rest of the body.
 	tooLarge := newErrorAnswer(a.name, http.StatusRequestEntityTooLarge, "", map[string]string{"Connection": "close"},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,5 +106,56 @@ func TestTricklingBodiesHoldNoSlot(t *testing.T) {
 	}
 	if st := a.Stats(); st.InFlight != 0 {
 		t.Errorf("in flight = %d with only trickling bodies left; want 0", st.InFlight)
+	}
+}
+
+// TestKeyAliasing: the attack of sending the FNV-1a hash of another
+// client's key as a hex key. Each key is its own: no replay, no 422.
+func TestKeyAliasing(t *testing.T) {
+	a := newAPI(t, "a", Config{})
+	s := withServer(t, a)
+	c := newClient(t, 5*time.Second)
+	hashed := formatKey(fnv64("foo")) // dcb27518fed9d577
+	for _, step := range []struct{ id, body string }{{"foo", "one"}, {hashed, "two"}, {"foo", "one"}} {
+		r := send(c, s.URL(), step.id, step.body)
+		wantReplay := step.id == "foo" && a.stats.count.Load() > 1
+		if r.err != nil || r.status != 200 || (r.header.Get("Idempotent-Replayed") == "true") != wantReplay {
+			t.Fatalf("key %q body %q = %d %v replayed %q; want 200, replayed %v", step.id, step.body, r.status, r.err, r.header.Get("Idempotent-Replayed"), wantReplay)
+		}
+	}
+	for id, want := range map[string]int{"foo": 2, hashed: 1} {
+		if e, ok := a.Ledger().Lookup(id); !ok || e.Arrivals != want || e.Effects != 1 {
+			t.Errorf("Lookup(%q) = %+v, %v; want %d arrivals, 1 effect", id, e, ok, want)
+		}
+	}
+}
+
+// TestLedgerCapacityLimit: a standalone mock flooded with fresh ids keeps
+// its ledger within Limits.LedgerCapacity, counts the evicted ids, and says
+// it cannot vouch for an id it no longer holds.
+func TestLedgerCapacityLimit(t *testing.T) {
+	a := newAPI(t, "a", Config{})
+	if err := a.SetLimits(Limits{LedgerCapacity: MinLedgerCapacity}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/", nil)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("%016x", i+1))
+		a.ServeHTTP(rec, req)
+	}
+	st := a.Stats()
+	if st.Ledger.IDs > MinLedgerCapacity || st.Ledger.IDs+int(st.Ledger.Evicted) != 1000 {
+		t.Fatalf("ledger after 1000 ids, capacity %d: %+v; want at most the capacity held and the rest evicted", MinLedgerCapacity, st.Ledger)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, AdminPrefix+"ledger?ids=0000000000000001", nil)
+	req.RemoteAddr = "127.0.0.1:1234"
+	a.ServeHTTP(rec, req)
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, `"found": false`) || !strings.Contains(body, `"maybe_evicted": true`) {
+		t.Fatalf("ledger lookup of an evicted id = %d %s; want found false, maybe_evicted true", rec.Code, body)
+	}
+	if err := a.SetLimits(Limits{LedgerCapacity: 10}); err == nil {
+		t.Error("SetLimits(LedgerCapacity: 10): no error")
 	}
 }

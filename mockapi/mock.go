@@ -40,7 +40,7 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 // arrival is one request as the mock sees it.
 type arrival struct {
 	id       string // Idempotency-Key as sent; "" when the mock generated one
-	key      uint64 // the ledger key
+	key      key    // the ledger key
 	fp       uint32 // body fingerprint
 	recorded bool   // the arrival is in the ledger and must be finished
 	claimed  bool   // the arrival holds its key (idempotency on, processed)
@@ -87,7 +87,7 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *draw
 		if p.requireKey {
 			return refusal(&a.answers.missingKey)
 		}
-		ar.key = mix64(a.genSalt + a.genSeq.Add(1))
+		ar.key = key{bits: mix64(a.genSalt + a.genSeq.Add(1))}
 	} else {
 		ar.key = parseKey(ar.id)
 	}
@@ -115,7 +115,7 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *draw
 		return verdict{status: http.StatusOK, replay: true}
 	}
 
-	d.seed(ar.key, n)
+	d.seed(ar.key.bits, n)
 	lat := p.latency.Sample(d.r)
 	out := p.draw(d, n)
 	if p.headerFaults {
@@ -155,7 +155,7 @@ func (a *API) deliver(w http.ResponseWriter, ctx context.Context, ar *arrival, v
 		hang(ctx)
 		abandon(w)
 	case v.fault == faultSlowBody:
-		_ = slowBody(ctx, w, a.successBody(ar.id, ar.key), v.slow)
+		_ = slowBody(ctx, w, a.successBody(ar.id, ar.key.bits), v.slow)
 	case v.answer != nil:
 		v.answer.write(w)
 	case v.status == 0: // the client went away during the latency
@@ -164,7 +164,7 @@ func (a *API) deliver(w http.ResponseWriter, ctx context.Context, ar *arrival, v
 		if v.replay {
 			w.Header()["Idempotent-Replayed"] = a.replayed
 		}
-		a.success(w, ar.id, ar.key)
+		a.success(w, ar.id, ar.key.bits)
 	}
 }
 
