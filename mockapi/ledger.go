@@ -43,7 +43,7 @@ type ledgerShard struct {
 	epoch    time.Time
 	cur, old generation
 	evicted  uint64
-	stagger  float64 // spreads this shard's table growth (see idTable)
+	stagger  float64  // spreads this shard's table growth (see idTable)
 	_        [64]byte // keep neighbouring shards' locks off this cache line
 }
 
