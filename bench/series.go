@@ -1,6 +1,9 @@
 package bench
 
 import (
+	"cmp"
+	"slices"
+
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"time"
@@ -18,7 +21,9 @@ type series struct {
 	open   map[int]*second
 	pool   []*hdrhistogram.Histogram
 	points []reports.SeriesPoint
-	newest int
+	// intervals are the closed seconds' histograms, for the .hlog.
+	intervals []reports.Interval
+	newest    int
 }
 
 type second struct {
@@ -62,8 +67,8 @@ func (s *series) record(due time.Duration, us int64, good bool) {
 	}
 }
 
-// histogram returns a reset histogram: 2 significant digits are plenty for
-// a per-second p50/p99 and keep each small.
+// histogram returns a reset histogram with the standard bounds, so that the
+// seconds' histograms (the .hlog intervals) add up exactly to the run's.
 func (s *series) histogram() *hdrhistogram.Histogram {
 	if n := len(s.pool); n > 0 {
 		h := s.pool[n-1]
@@ -71,7 +76,7 @@ func (s *series) histogram() *hdrhistogram.Histogram {
 		h.Reset()
 		return h
 	}
-	return hdrhistogram.New(reports.HistMinUs, reports.HistMaxUs, 2)
+	return reports.NewHistogram()
 }
 
 func (s *series) close(i int, sec *second) {
@@ -80,6 +85,8 @@ func (s *series) close(i int, sec *second) {
 		T: float64(i), Sent: sec.sent, OK: sec.ok, Errors: sec.ko,
 		P50Ms: p.P50, P99Ms: p.P99, MaxMs: p.Max,
 	})
+	enc, _ := reports.EncodeHistogram(sec.h) // a histogram of ours always encodes
+	s.intervals = append(s.intervals, reports.Interval{T: float64(i), Histogram: enc})
 	delete(s.open, i)
 	s.pool = append(s.pool, sec.h)
 }
@@ -95,4 +102,5 @@ func (s *series) flush() {
 			pts[j], pts[j-1] = pts[j-1], pts[j]
 		}
 	}
+	slices.SortFunc(s.intervals, func(a, b reports.Interval) int { return cmp.Compare(a.T, b.T) })
 }

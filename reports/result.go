@@ -80,6 +80,14 @@ type StrategyResult struct {
 	Warmup WarmupResult `json:"warmup"`
 	// Series is the user's view per second of measurement.
 	Series []SeriesPoint `json:"series,omitempty"`
+	// MeasuredFrom is when measurement began (the end of the warm-up): the
+	// origin of Series and Intervals, and the start time of the .hlog.
+	MeasuredFrom time.Time `json:"measured_from,omitzero"`
+	// Intervals are the corrected latency histograms of each second of
+	// measurement (by intended send time, as Series), one per second and
+	// driver; <strategy>.hlog is written from them. Their counts add up to
+	// Requests.
+	Intervals []Interval `json:"intervals,omitempty"`
 	// Broker holds the queue strategy's broker figures.
 	Broker *BrokerStats `json:"broker,omitempty"`
 	// Spread, with --repeat N, is the spread of the main figures across the
@@ -163,6 +171,17 @@ type SeriesPoint struct {
 	P50Ms     float64 `json:"p50_ms"`
 	P99Ms     float64 `json:"p99_ms"`
 	MaxMs     float64 `json:"max_ms"`
+}
+
+// Interval is one second's corrected latency histogram.
+type Interval struct {
+	// Tag names the driver that measured it: the worker in a distributed
+	// run, empty in a single process.
+	Tag string `json:"tag,omitempty"`
+	// T is the start of the second, from the start of measurement.
+	T float64 `json:"t_s"`
+	// Histogram is the HdrHistogram V2 compressed, base64 encoding (µs).
+	Histogram string `json:"histogram"`
 }
 
 // Histograms hold encoded HdrHistograms of a strategy's latencies.

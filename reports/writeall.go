@@ -10,7 +10,8 @@ import (
 
 // WriteAll writes every report of r into the run directory dir, each file
 // atomically: summary.csv, report.md, report.html, one <strategy>.hgrm per
-// strategy with a latency histogram, and each plot as .png and .svg
+// strategy with a latency histogram and a <strategy>.hlog interval log
+// per strategy with intervals, and each plot as .png and .svg
 // (latency-spectrum, latency-over-time, throughput, outcomes and, when a
 // strategy is asynchronous, user-vs-delivery). It does not write
 // results.json or report.txt, which the run writes itself; calling it again
@@ -44,6 +45,9 @@ func WriteAll(dir string, r *Results) error {
 			continue
 		}
 		write(hgrmFile(s.Name), func(w io.Writer) error { return WriteHgrm(w, h) })
+		if len(s.Intervals) > 0 {
+			write(hlogFile(s.Name), func(w io.Writer) error { return WriteHlog(w, s.MeasuredFrom, s.Intervals) })
+		}
 	}
 	return errors.Join(errs...)
 }
