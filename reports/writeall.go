@@ -9,14 +9,16 @@ import (
 )
 
 // WriteAll writes every report of r into the run directory dir, each file
-// atomically: summary.csv, report.md, report.html, one <strategy>.hgrm per
-// strategy with a latency histogram and a <strategy>.hlog interval log
-// per strategy with intervals, and each plot as .png and .svg
-// (latency-spectrum, latency-over-time, throughput, outcomes and, when a
-// strategy is asynchronous, user-vs-delivery). It does not write
-// results.json or report.txt, which the run writes itself; calling it again
-// on a stored run re-renders the reports. It writes what it can and
-// returns every failure joined.
+// atomically: report.txt, summary.csv, report.md, report.html, one
+// <strategy>.hgrm per strategy with a latency histogram and a
+// <strategy>.hlog interval log per strategy with intervals, and each plot
+// as .png and .svg (latency-spectrum, latency-over-time, throughput,
+// outcomes and, when a strategy is asynchronous, user-vs-delivery). It
+// does not write results.json (the run's record, which the reports are
+// made from) nor the <strategy>.results.bin streams (every send, which
+// results.json does not hold); calling it again on a stored run
+// re-renders the reports. It writes what it can and returns every failure
+// joined.
 func WriteAll(dir string, r *Results) error {
 	var errs []error
 	figs, err := renderFigures(r, true) // what could be drawn, even with an error
@@ -28,6 +30,7 @@ func WriteAll(dir string, r *Results) error {
 			errs = append(errs, err)
 		}
 	}
+	write("report.txt", func(w io.Writer) error { return WriteText(w, r, TextOptions{}) })
 	write("summary.csv", func(w io.Writer) error { return WriteCSV(w, r) })
 	write("report.md", func(w io.Writer) error { return WriteMarkdown(w, r) })
 	write("report.html", func(w io.Writer) error { return writeHTML(w, r, figs) })

@@ -32,7 +32,7 @@ forwarded to API a and API b concurrently, body buffered once, with the
 Idempotency-Key passed on. --wait all answers after both legs (200, or 502
 naming the failed legs, with X-Fanbench-Completed: true|false); --wait none
 answers 202 at once and delivers in the background. Stops on Ctrl-C.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   fanbench mock --listen 127.0.0.1:9001 &      # API a on 9001, b on 9002
   fanbench gateway --a http://127.0.0.1:9001/orders --b http://127.0.0.1:9002/orders --listen 127.0.0.1:8080
   curl -i -X POST -H 'Idempotency-Key: 42' localhost:8080/orders -d '{}'`),

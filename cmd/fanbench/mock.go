@@ -26,7 +26,7 @@ or service can be pointed at them: API a on --listen's port, API b on the
 next one. Each answers any method and path with its fault profile and
 records every arrival in its ledger; the admin API is under /_fanbench/
 (config, reset, stats, ledger, metrics, healthz). Stops on Ctrl-C.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   fanbench mock --config flaky --listen 127.0.0.1:9001
   curl -s -X POST -H 'Idempotency-Key: 7' localhost:9002/orders
   curl -s localhost:9002/_fanbench/ledger?ids=7

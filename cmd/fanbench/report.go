@@ -35,8 +35,10 @@ func newReportCmd(e *env) *cobra.Command {
 		Long: strings.TrimSpace(`
 Re-render a stored run's results.json as text, Markdown, JSON, HTML or CSV on
 stdout. With --write, regenerate every report file of the run directory
-(summary.csv, report.md, report.html, <strategy>.hgrm and the plots).`),
-		Example: strings.TrimSpace(`
+(report.txt, summary.csv, report.md, report.html, <strategy>.hgrm and the
+plots) from its results.json; the <strategy>.results.bin streams hold every
+send, which results.json does not, so they cannot be regenerated.`),
+		Example: examples(`
   fanbench report fanbench-out/demo
   fanbench report fanbench-out/demo/results.json --format md >> "$GITHUB_STEP_SUMMARY"
   fanbench report fanbench-out/demo --write`),
@@ -82,7 +84,7 @@ is judged relative to the base's failures, with 0.1 percentage point always
 allowed); when both runs were made with --repeat, only ranges that do not
 overlap count. Strategies that only one run has are listed, not judged,
 unless --require-all. Exit 1 on a regression.`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   fanbench run --scenario ci-smoke --repeat 3 --out base
   ...change...
   fanbench run --scenario ci-smoke --repeat 3 --out new

@@ -73,7 +73,9 @@ func newVersionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the fanbench version",
-		Args:  cobra.NoArgs,
+		Example: examples(`
+  fanbench version`),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := io.WriteString(e.stdout, "fanbench "+version+"\n")
 			return err
@@ -92,3 +94,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// examples formats a command's Examples block: cobra prints it as given,
+// so every line, the first included, keeps its indentation; only the
+// blank lines around the block go.
+func examples(s string) string { return strings.Trim(s, "\n") }

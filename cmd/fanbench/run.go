@@ -55,7 +55,7 @@ mocks' ledgers, and print the comparison. results.json goes to --out.
 
 Exit codes: 0 ran and every SLO passed, 1 the run failed, 2 bad usage or bad
 scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
-		Example: strings.TrimSpace(`
+		Example: examples(`
   fanbench run                                   # the built-in quick scenario
   fanbench run --scenario seed-article           # a built-in scenario by name
   fanbench run --scenario my.yaml --rate 500 --duration 30s
@@ -267,11 +267,6 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 func writeResults(dir string, res *reports.Results) error {
 	if err := reports.WriteFileAtomic(filepath.Join(dir, "results.json"), func(w io.Writer) error {
 		return reports.WriteJSON(w, res)
-	}); err != nil {
-		return err
-	}
-	if err := reports.WriteFileAtomic(filepath.Join(dir, "report.txt"), func(w io.Writer) error {
-		return reports.WriteText(w, res, reports.TextOptions{})
 	}); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -15,7 +14,7 @@ func newScenariosCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scenarios",
 		Short: "List or print the built-in scenarios",
-		Example: strings.TrimSpace(`
+		Example: examples(`
   fanbench scenarios list
   fanbench scenarios show outage > my-outage.yaml   # then edit and: fanbench run --scenario my-outage.yaml`),
 		Args: cobra.NoArgs,
@@ -23,7 +22,9 @@ func newScenariosCmd(e *env) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the built-in scenarios with what each shows",
-		Args:  cobra.NoArgs,
+		Example: examples(`
+  fanbench scenarios list`),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			for _, s := range scenarios.Builtins() {
@@ -34,7 +35,9 @@ func newScenariosCmd(e *env) *cobra.Command {
 	}, &cobra.Command{
 		Use:   "show NAME",
 		Short: "Print a built-in scenario's YAML, to copy and edit",
-		Args:  cobra.ExactArgs(1),
+		Example: examples(`
+  fanbench scenarios show flaky > my-flaky.yaml`),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := scenarios.BuiltinSource(args[0])
 			if err != nil {
@@ -50,30 +53,50 @@ func newScenariosCmd(e *env) *cobra.Command {
 func newValidateCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE...",
-		Short: "Check scenario files without running them",
-		Long:  "Check scenario files strictly: every problem is reported as file:line:column, the field and what would be valid. Exit 0 when all are valid, 2 otherwise.",
-		Example: strings.TrimSpace(`
+		Short: "Check scenario files (or mock API files) without running them",
+		Long: `Check scenario files strictly: every problem is reported as file:line:column,
+the field and what would be valid. A file with only an apis: block (what
+'fanbench mock --config' serves) is checked as such and said to be one.
+Exit 0 when all are valid, 2 otherwise.`,
+		Example: examples(`
   fanbench validate my.yaml
-  fanbench validate scenarios/*.yaml`),
+  fanbench scenarios show outage > outage.yaml && fanbench validate outage.yaml
+  fanbench validate scenarios/builtin/*.yaml   # in a clone of the repository`),
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
 			for _, path := range args {
-				data, err := os.ReadFile(path)
-				if err == nil {
-					_, err = scenarios.Parse(path, data)
-				}
+				kind, err := validateFile(path)
 				if err != nil {
 					bad++
 					fmt.Fprintln(e.stderr, err)
 					continue
 				}
-				fmt.Fprintf(e.stdout, "%s: ok\n", path)
+				fmt.Fprintf(e.stdout, "%s: ok%s\n", path, kind)
 			}
 			if bad > 0 {
-				return withCode(exitUsage, fmt.Errorf("%d of %d scenario files are invalid", bad, len(args)))
+				return withCode(exitUsage, fmt.Errorf("%d of %d files are invalid", bad, len(args)))
 			}
 			return nil
 		},
 	}
+}
+
+// validateFile checks one file as a scenario or, failing that, as a file
+// of mock APIs only; kind says which when it is the latter.
+func validateFile(path string) (kind string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	_, err = scenarios.Parse(path, data)
+	if err == nil {
+		return "", nil
+	}
+	// ParseMocks accepts what Parse does, and a file without name and load:
+	// if it passes where Parse did not, the file describes mock APIs only.
+	if _, merr := scenarios.ParseMocks(path, data); merr == nil {
+		return " (mock APIs only: 'fanbench mock --config' serves it; 'fanbench run' needs name, load and strategies too)", nil
+	}
+	return "", err
 }
