@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -22,8 +23,7 @@ import (
 	"github.com/fanbench/fanbench/reports"
 	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
-	"github.com/fanbench/fanbench/strategies/gateway"
-	"github.com/fanbench/fanbench/strategies/queue"
+	"github.com/fanbench/fanbench/strategies/catalog"
 )
 
 // ErrInterrupted is returned (wrapped) with partial results when ctx ended
@@ -43,27 +43,17 @@ type Options struct {
 	// and `vegeta plot` read it. Timestamp is the intended send time and
 	// Latency is measured from it (corrected for coordinated omission).
 	ResultsOut func(strategy string) (io.WriteCloser, error)
-	// NATSURL, when set, makes the queue strategy use this NATS server
-	// instead of an embedded one (it overrides the scenario's queue.url).
-	NATSURL string
-	// External configures the external strategy (the user's own service).
-	External External
-}
-
-// External points the driver at a service the user runs instead of a
-// strategy of ours. fanbench still starts the mock APIs and reconciles.
-type External struct {
-	// Target is the URL the driver sends every user request to.
-	Target string
-	// Exec, when set, is a shell command started once the mocks are up,
-	// with FANBENCH_API_A_URL and FANBENCH_API_B_URL in its environment;
-	// the load starts when Target accepts connections, and the command is
-	// stopped (SIGTERM, then SIGKILL) when the strategy's run ends.
-	Exec string
-	// MockAddr, when set, is where API a listens (b on the next port), so a
-	// service started without Exec can be configured with fixed URLs.
+	// BrokerURL, when set, is the message broker the strategies that use
+	// one connect to, instead of their spec's or an embedded one.
+	BrokerURL string
+	// MockAddr, when set, is where API a listens (b on the next port), so
+	// a service the user runs can be configured with fixed URLs.
 	MockAddr string
-	// Stdout and Stderr receive the command's output (nil discards it).
+	// Env is the environment of commands a strategy starts (the user's
+	// service), such as os.Environ(); nil starts them with only the
+	// variables the strategy adds.
+	Env []string
+	// Stdout and Stderr receive those commands' output (nil discards it).
 	Stdout, Stderr io.Writer
 }
 
@@ -133,12 +123,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*reports.Res
 // rig is everything one strategy's run needs running.
 type rig struct {
 	apis    [2]*mockapi.API
-	servers [2]*mockapi.Server
 	stats   [2]*strategies.LegStats
-	client  *http.Client
-	strat   strategies.Strategy
-	front   *http.Server
-	url     string
+	built   strategies.Built
+	url     string // where the driver sends
 	closers []func() error
 }
 
@@ -150,14 +137,20 @@ func (r *rig) close() error {
 	return errors.Join(errs...)
 }
 
-// setUp starts fresh mock APIs, the strategy and its front.
+// setUp starts fresh mock APIs, builds the strategy from the catalog and
+// puts it behind a front unless it brought its own endpoint.
 func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, opt Options) (_ *rig, err error) {
+	build, ok := catalog.Lookup(spec.Name)
+	if !ok {
+		return nil, fmt.Errorf("unknown strategy %q; want one of %s", spec.Name, strings.Join(catalog.Names(), ", "))
+	}
 	r := &rig{}
 	defer func() {
 		if err != nil {
 			_ = r.close()
 		}
 	}()
+	var urls [2]string
 	for i, name := range [2]string{"a", "b"} {
 		cfg := sc.APIs.A
 		if i == 1 {
@@ -168,8 +161,8 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 			return nil, fmt.Errorf("apis.%s: %w", name, err)
 		}
 		addr := "127.0.0.1:0"
-		if spec.Name == strategies.NameExternal && opt.External.MockAddr != "" {
-			if addr, err = nextPort(opt.External.MockAddr, i); err != nil {
+		if opt.MockAddr != "" {
+			if addr, err = nextPort(opt.MockAddr, i); err != nil {
 				return nil, err
 			}
 		}
@@ -179,64 +172,52 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 		if err != nil {
 			return nil, fmt.Errorf("start mock API %q: %w", name, err)
 		}
-		r.apis[i], r.servers[i], r.stats[i] = api, srv, new(strategies.LegStats)
+		r.apis[i], r.stats[i], urls[i] = api, new(strategies.LegStats), srv.URL()
 		r.closers = append(r.closers, srv.Close)
 	}
-	policy := sc.Policy
+	deps := strategies.Deps{
+		APIs:        urls,
+		Client:      strategies.NewClient(min(max(sc.Load.MaxInFlight, 64), 2048)),
+		Policy:      sc.Policy,
+		LegStats:    r.stats,
+		Seed:        sc.Seed,
+		MaxInFlight: sc.Load.MaxInFlight,
+		Logf:        opt.Logf,
+		BrokerURL:   opt.BrokerURL,
+		Env:         opt.Env,
+		Stdout:      opt.Stdout,
+		Stderr:      opt.Stderr,
+	}
 	if spec.Policy != nil {
-		policy = *spec.Policy
+		deps.Policy = *spec.Policy
 	}
-	r.client = strategies.NewClient(min(max(sc.Load.MaxInFlight, 64), 2048))
-	r.closers = append(r.closers, func() error { r.client.CloseIdleConnections(); return nil })
-	legA := strategies.NewLeg("a", r.servers[0].URL()+"/send", r.client, policy, r.stats[0])
-	legB := strategies.NewLeg("b", r.servers[1].URL()+"/send", r.client, policy, r.stats[1])
-
-	var handler http.Handler
-	switch spec.Name {
-	case strategies.NameSequential:
-		r.strat = strategies.NewSequential(legA, legB)
-	case strategies.NameErrgroup:
-		r.strat = strategies.NewErrgroup(legA, legB, spec.CancelOnError)
-	case strategies.NameQueue:
-		q, err := newQueue(ctx, sc, spec, policy, r, opt)
-		if err != nil {
-			return nil, err
-		}
-		r.strat = q
-	case strategies.NameExternal:
-		ext, err := startExternal(ctx, opt.External, r.servers[0].URL(), r.servers[1].URL())
-		if err != nil {
-			return nil, err
-		}
-		r.closers = append(r.closers, ext.Close)
-		r.strat, r.url = ext, opt.External.Target
+	r.closers = append(r.closers, func() error { deps.Client.CloseIdleConnections(); return nil })
+	if r.built, err = build(ctx, spec, deps); err != nil {
+		return nil, err
+	}
+	if r.built.Close != nil {
+		r.closers = append(r.closers, r.built.Close)
+	}
+	if r.built.Target != "" {
+		r.url = r.built.Target
 		return r, nil
-	case strategies.NameGateway:
-		// The driver talks to the gateway itself: one endpoint, as a client
-		// of a real gateway would.
-		gw, err := gateway.New(legA, legB, gateway.Options{Wait: spec.Wait, MaxBackground: sc.Load.MaxInFlight})
-		if err != nil {
-			return nil, err
-		}
-		r.strat = gw
-	default:
-		return nil, fmt.Errorf("unknown strategy %q; want one of %s", spec.Name, strings.Join(strategies.Names(), ", "))
 	}
-	if c, ok := r.strat.(strategies.Closer); ok {
-		r.closers = append(r.closers, c.Close)
-	}
+	handler := r.built.Handler
 	if handler == nil {
-		handler = strategies.NewFront(r.strat)
+		if r.built.Strategy == nil {
+			return nil, fmt.Errorf("strategy %s built no strategy, handler or target to send the load to", spec.Name)
+		}
+		handler = strategies.NewFront(r.built.Strategy)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for the front: %w", err)
 	}
-	r.front = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	front := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan struct{})
-	go func() { defer close(served); _ = r.front.Serve(ln) }()
+	go func() { defer close(served); _ = front.Serve(ln) }()
 	r.closers = append(r.closers, func() error {
-		err := r.front.Close()
+		err := front.Close()
 		<-served
 		return err
 	})
@@ -296,13 +277,13 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		return sr, nil, false, fmt.Errorf("write vegeta results: %w", d.rec.sinkErr)
 	}
 
-	if dr, ok := r.strat.(strategies.Drainer); ok {
+	if r.built.Drain != nil {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sc.DrainTimeout)
 		if ctx.Err() != nil { // interrupted: drain briefly
 			cancel()
 			dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		}
-		if err := dr.Drain(dctx); err != nil {
+		if err := r.built.Drain(dctx); err != nil {
 			logf(opt, "%s: drain ended before everything was delivered: %v", spec.Name, err)
 		}
 		cancel()
@@ -313,7 +294,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		cpu = cpuTime() - d.cpuStart
 	}
 	rec := reconcile(d, pacer, ids, sc.Load.Warmup, r.apis[0].Ledger(), r.apis[1].Ledger())
-	idealH, err := ideal(sc.APIs.A.Latency, sc.APIs.B.Latency, r.strat.Combine(), sc.Seed)
+	idealH, err := ideal(sc.APIs.A.Latency, sc.APIs.B.Latency, r.built.Combine, sc.Seed)
 	if err != nil {
 		return sr, nil, false, err
 	}
@@ -321,16 +302,11 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	if sr.Requests > 0 {
 		sr.CPUUsPerSend = round3(float64(cpu.Microseconds()) / float64(sr.Requests))
 	}
-	if q, ok := r.strat.(*queue.Queue); ok {
-		st := q.Stats()
-		sr.DeadLetters = st.DeadLetters
-		sr.Broker = &reports.BrokerStats{
-			Published: st.Published, Duplicates: st.Duplicates, PublishErrors: st.PublishErrors,
-			Redeliveries: st.Redeliveries, DeadLetters: st.DeadLetters, PeakPending: st.PeakPending,
-		}
+	if r.built.Stats != nil {
+		addStats(&sr, r.built.Stats(), d.began.Add(sc.Load.Warmup))
 	}
 	sr.IdealMs = reports.PercentilesOf(idealH)
-	if r.strat.Combine() != strategies.CombineNone {
+	if r.built.Combine != strategies.CombineNone {
 		sr.OverheadMs = sr.LatencyMs.Corrected.Sub(sr.IdealMs)
 	}
 	if sr.Histograms.Ideal, err = reports.EncodeHistogram(idealH); err != nil {
@@ -395,6 +371,31 @@ func summarize(name string, sc *scenarios.Scenario, pacer vegeta.Pacer, d *drive
 	sr.Histograms.Uncorrected, _ = reports.EncodeHistogram(d.rec.uncorrected)
 	sr.Histograms.DeliveryBoth, _ = reports.EncodeHistogram(rec.both)
 	return sr
+}
+
+// addStats copies a strategy's own figures into its result; series times
+// become seconds from measureFrom, the start of measurement.
+func addStats(sr *reports.StrategyResult, st strategies.Stats, measureFrom time.Time) {
+	sr.DeadLetters = st.DeadLetters
+	if b := st.Broker; b != nil {
+		sr.Broker = &reports.BrokerStats{
+			Published: b.Published, Duplicates: b.Duplicates, PublishErrors: b.PublishErrors,
+			Redeliveries: b.Redeliveries, DeadLetters: b.DeadLetters, PeakPending: b.PeakPending,
+		}
+	}
+	if len(st.Counters) > 0 {
+		sr.Stats = maps.Clone(st.Counters)
+	}
+	for name, samples := range st.Series {
+		if sr.StatsSeries == nil {
+			sr.StatsSeries = make(map[string][]reports.StatPoint, len(st.Series))
+		}
+		points := make([]reports.StatPoint, len(samples))
+		for i, s := range samples {
+			points[i] = reports.StatPoint{T: round3(s.At.Sub(measureFrom).Seconds()), V: s.Value}
+		}
+		sr.StatsSeries[name] = points
+	}
 }
 
 // scheduledIn counts the hits p intends in (from, to].

@@ -90,6 +90,11 @@ type StrategyResult struct {
 	Intervals []Interval `json:"intervals,omitempty"`
 	// Broker holds the queue strategy's broker figures.
 	Broker *BrokerStats `json:"broker,omitempty"`
+	// Stats are a strategy's own further counts by name (cold starts,
+	// relayed messages, compensations, ...).
+	Stats map[string]int64 `json:"stats,omitempty"`
+	// StatsSeries are a strategy's own time series by name.
+	StatsSeries map[string][]StatPoint `json:"stats_series,omitempty"`
 	// Spread, with --repeat N, is the spread of the main figures across the
 	// N repeats; the figures above are then those of the median repeat.
 	Spread *Spread `json:"spread,omitempty"`
@@ -227,6 +232,12 @@ type Range struct {
 	Median float64 `json:"median"`
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
+}
+
+// StatPoint is one sample of a strategy's own time series.
+type StatPoint struct {
+	T float64 `json:"t"` // seconds from the start of measurement (negative in warm-up)
+	V float64 `json:"v"`
 }
 
 // BrokerStats are what the queue strategy's broker did during a run.

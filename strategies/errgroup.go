@@ -22,6 +22,12 @@ func NewErrgroup(a, b *Leg, cancelOnError bool) *Errgroup {
 	return &Errgroup{a: a, b: b, cancelOnError: cancelOnError}
 }
 
+// BuildErrgroup is the errgroup strategy's Constructor.
+func BuildErrgroup(_ context.Context, spec Spec, d Deps) (Built, error) {
+	e := NewErrgroup(d.Leg(0, d.Policy), d.Leg(1, d.Policy), spec.CancelOnError)
+	return Built{Strategy: e, Combine: e.Combine()}, nil
+}
+
 // Name implements Strategy.
 func (*Errgroup) Name() string { return NameErrgroup }
 

@@ -13,6 +13,12 @@ var _ Strategy = (*Sequential)(nil)
 // NewSequential returns the sequential strategy over legs a and b.
 func NewSequential(a, b *Leg) *Sequential { return &Sequential{a: a, b: b} }
 
+// BuildSequential is the sequential strategy's Constructor.
+func BuildSequential(_ context.Context, _ Spec, d Deps) (Built, error) {
+	s := NewSequential(d.Leg(0, d.Policy), d.Leg(1, d.Policy))
+	return Built{Strategy: s, Combine: s.Combine()}, nil
+}
+
 // Name implements Strategy.
 func (*Sequential) Name() string { return NameSequential }
 

@@ -31,6 +31,21 @@ type Spec struct {
 	Wait string `json:"wait,omitempty" yaml:"wait,omitempty"`
 	// Queue configures the queue strategy.
 	Queue QueueOptions `json:"queue,omitempty" yaml:"queue,omitempty"`
+	// External configures the external strategy. A scenario file cannot
+	// set it: the command line measures the user's own service.
+	External ExternalOptions `json:"-" yaml:"-"`
+}
+
+// ExternalOptions point the load at the user's own service instead of a
+// strategy of fanbench's.
+type ExternalOptions struct {
+	// Target is the URL every user request is sent to.
+	Target string
+	// Exec, when set, is a shell command that starts the service once the
+	// mock APIs are up (their base URLs in FANBENCH_API_A_URL and
+	// FANBENCH_API_B_URL); it is stopped (SIGTERM, then SIGKILL) when the
+	// strategy's run ends.
+	Exec string
 }
 
 // QueueOptions configures the queue strategy's broker and consumers.

@@ -20,6 +20,7 @@ import (
 	"github.com/fanbench/fanbench/reports"
 	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
+	"github.com/fanbench/fanbench/strategies/external"
 	"github.com/fanbench/fanbench/strategies/queue"
 )
 
@@ -117,7 +118,10 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 		if err := checkURL("--target", f.target, f.allowRemote); err != nil {
 			return err
 		}
-		sc.Strategies = []strategies.Spec{{Name: strategies.NameExternal, Policy: &sc.Policy}}
+		sc.Strategies = []strategies.Spec{{
+			Name: strategies.NameExternal, Policy: &sc.Policy,
+			External: strategies.ExternalOptions{Target: f.target, Exec: f.exec},
+		}}
 		if f.mockListen != "" {
 			host, port, err := net.SplitHostPort(f.mockListen)
 			p, perr := strconv.Atoi(port)
@@ -200,8 +204,11 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		return withCode(exitUsage, fmt.Errorf("--out %s: %w", out, err))
 	}
 	opt := bench.Options{
-		NATSURL:  f.natsURL,
-		External: bench.External{Target: f.target, Exec: f.exec, MockAddr: f.mockListen, Stdout: e.stderr, Stderr: e.stderr},
+		BrokerURL: f.natsURL,
+		MockAddr:  f.mockListen,
+		Env:       os.Environ(),
+		Stdout:    e.stderr,
+		Stderr:    e.stderr,
 		ResultsOut: func(strategy string) (io.WriteCloser, error) {
 			return os.Create(filepath.Join(out, strategy+".results.bin"))
 		},
@@ -236,6 +243,12 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 				where = "strategies[queue].queue.url in " + f.scenario
 			}
 			return withCode(exitUsage, fmt.Errorf("%s: %w", where, runErr))
+		}
+		switch {
+		case errors.Is(runErr, external.ErrExited):
+			runErr = fmt.Errorf("--exec: %w", runErr)
+		case errors.Is(runErr, external.ErrNotListening):
+			runErr = fmt.Errorf("--target: %w", runErr)
 		}
 		return withCode(exitFailed, runErr)
 	}

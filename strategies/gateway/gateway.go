@@ -79,6 +79,17 @@ func New(a, b *strategies.Leg, opt Options) (*Gateway, error) {
 	}, nil
 }
 
+// Build is the gateway strategy's strategies.Constructor: a gateway with
+// the spec's wait mode whose background deliveries are capped at the
+// load's in-flight cap.
+func Build(_ context.Context, spec strategies.Spec, d strategies.Deps) (strategies.Built, error) {
+	g, err := New(d.Leg(0, d.Policy), d.Leg(1, d.Policy), Options{Wait: spec.Wait, MaxBackground: d.MaxInFlight})
+	if err != nil {
+		return strategies.Built{}, err
+	}
+	return strategies.Built{Strategy: g, Combine: g.Combine(), Drain: g.Drain, Close: g.Close}, nil
+}
+
 // Name implements strategies.Strategy.
 func (*Gateway) Name() string { return strategies.NameGateway }
 
