@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -15,17 +16,33 @@ import (
 // maxConfigBytes bounds a PUT /_fanbench/config body.
 const maxConfigBytes = 1 << 20
 
-// guardAdmin refuses non-loopback clients (unless AllowRemoteAdmin) with 403
-// and, when an admin token is set, requests without it with 401.
+// guardAdmin protects the admin API:
+//
+//   - non-loopback clients get 403 unless AllowRemoteAdmin;
+//   - so does a request whose Host is not a loopback name or address
+//     (unless AllowRemoteAdmin): a web page that rebinds its own name to
+//     127.0.0.1 cannot reach a mock from the user's browser;
+//   - so does a request with an Origin (sent by browsers) other than the
+//     request's own host or a loopback origin: another site's page cannot
+//     reset or reconfigure a mock;
+//   - once an admin token is set, a request without
+//     "Authorization: Bearer <token>" (scheme in any case) gets 401.
 func (a *API) guardAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !a.adminRemote.Load() && !isLoopback(r.RemoteAddr) {
+		remote := a.adminRemote.Load()
+		switch {
+		case !remote && !isLoopbackAddr(r.RemoteAddr):
 			writeProblem(w, a.name, http.StatusForbidden, "the admin API answers loopback clients only")
+			return
+		case !remote && !isLoopbackHost(r.Host):
+			writeProblem(w, a.name, http.StatusForbidden, fmt.Sprintf("Host %q: the admin API answers requests to a loopback name or address only (localhost, 127.0.0.1, [::1])", r.Host))
+			return
+		case !sameOrLoopbackOrigin(r.Header.Get("Origin"), r.Host):
+			writeProblem(w, a.name, http.StatusForbidden, fmt.Sprintf("Origin %q: the admin API refuses requests from another site's page", r.Header.Get("Origin")))
 			return
 		}
 		if tok := a.adminToken.Load(); tok != nil && *tok != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(*tok)) != 1 {
+			if !bearer(r.Header.Get("Authorization"), *tok) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="fanbench"`)
 				writeProblem(w, a.name, http.StatusUnauthorized, "the admin API needs Authorization: Bearer <token>")
 				return
@@ -35,7 +52,18 @@ func (a *API) guardAdmin(next http.Handler) http.Handler {
 	})
 }
 
-func isLoopback(remoteAddr string) bool {
+// bearer reports whether an Authorization header carries token with the
+// Bearer scheme, whose name is case-insensitive (RFC 9110 11.1); the token
+// is compared in constant time.
+func bearer(auth, token string) bool {
+	scheme, got, ok := strings.Cut(strings.TrimSpace(auth), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1
+}
+
+func isLoopbackAddr(remoteAddr string) bool {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		host = remoteAddr
@@ -44,31 +72,131 @@ func isLoopback(remoteAddr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// isLoopbackHost reports whether a Host header (name or address, with or
+// without a port) names this machine's loopback interface.
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true // RFC 6761: always the loopback interface
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sameOrLoopbackOrigin accepts no Origin (not a browser), the request's
+// own host, and loopback origins.
+func sameOrLoopbackOrigin(origin, host string) bool {
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false // "null" and other opaque origins
+	}
+	return strings.EqualFold(u.Host, host) || isLoopbackHost(u.Host)
+}
+
 func (a *API) handleGetConfig() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, a.Config())
 	})
 }
 
+// handlePutConfig replaces the whole config: a field the body leaves out
+// takes its zero value (PUT {"errors":[...]} also removes the latency).
 func (a *API) handlePutConfig() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConfigBytes))
-		dec.DisallowUnknownFields()
 		var cfg Config
-		if err := dec.Decode(&cfg); err != nil {
+		if err := decodeStrict(w, r, &cfg); err != nil {
 			writeProblem(w, a.name, http.StatusBadRequest, fmt.Sprintf("config: %v", err))
 			return
 		}
-		if err := dec.Decode(new(json.RawMessage)); !errors.Is(err, io.EOF) {
-			writeProblem(w, a.name, http.StatusBadRequest, "config: trailing data after the JSON object")
-			return
-		}
-		if err := a.SetConfig(cfg); err != nil {
-			writeProblem(w, a.name, http.StatusBadRequest, err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, a.Config())
+		a.swapConfig(w, cfg)
 	})
+}
+
+// handlePatchConfig overlays a JSON merge patch (RFC 7396) on the current
+// config: the fields the body names change, the others stay; a null
+// removes a field (back to its zero value).
+func (a *API) handlePatchConfig() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var patch map[string]any
+		if err := decodeStrict(w, r, &patch); err != nil || patch == nil {
+			if err == nil {
+				err = errors.New("want a JSON object of the fields to change")
+			}
+			writeProblem(w, a.name, http.StatusBadRequest, fmt.Sprintf("config patch: %v", err))
+			return
+		}
+		cur, err := json.Marshal(a.Config())
+		var doc map[string]any
+		if err == nil {
+			err = json.Unmarshal(cur, &doc)
+		}
+		if err != nil {
+			writeProblem(w, a.name, http.StatusInternalServerError, fmt.Sprintf("config patch: read the current config: %v", err))
+			return
+		}
+		merged, err := json.Marshal(mergePatch(doc, patch))
+		if err != nil {
+			writeProblem(w, a.name, http.StatusBadRequest, fmt.Sprintf("config patch: %v", err))
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(string(merged)))
+		dec.DisallowUnknownFields()
+		var cfg Config
+		if err := dec.Decode(&cfg); err != nil {
+			writeProblem(w, a.name, http.StatusBadRequest, fmt.Sprintf("config patch: %v", err))
+			return
+		}
+		a.swapConfig(w, cfg)
+	})
+}
+
+// mergePatch applies an RFC 7396 merge patch to doc.
+func mergePatch(doc, patch map[string]any) map[string]any {
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	for k, v := range patch {
+		switch pv := v.(type) {
+		case nil:
+			delete(doc, k)
+		case map[string]any:
+			sub, _ := doc[k].(map[string]any)
+			doc[k] = mergePatch(sub, pv)
+		default:
+			doc[k] = v
+		}
+	}
+	return doc
+}
+
+// decodeStrict decodes one JSON value of at most maxConfigBytes from the
+// request body into v, refusing unknown fields and trailing data.
+func decodeStrict(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConfigBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if err := dec.Decode(new(json.RawMessage)); !errors.Is(err, io.EOF) {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+// swapConfig validates and swaps in cfg, answering the config now in force.
+func (a *API) swapConfig(w http.ResponseWriter, cfg Config) {
+	if err := a.SetConfig(cfg); err != nil {
+		writeProblem(w, a.name, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, a.Config())
 }
 
 func (a *API) handleReset() http.Handler {

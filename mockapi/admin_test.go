@@ -39,7 +39,12 @@ func TestAdminAPI(t *testing.T) {
 		{"put bad config", "PUT", "config", `{"latency":{"dist":"lognormal","median":"120ms","p99":"100ms"}}`, 400, []string{"latency.p99: 100ms is below median 120ms; p99 must be \\u003e= median"}},
 		{"put unknown field", "PUT", "config", `{"latncy":{}}`, 400, []string{`unknown field`}},
 		{"put bad duration", "PUT", "config", `{"latency":{"dist":"fixed","value":"soon"}}`, 400, []string{`invalid duration`}},
-		{"put config", "PUT", "config", `{"errors":[{"status":503,"rate":1}]}`, 200, []string{`"status": 503`}},
+		{"patch keeps the latency", "PATCH", "config", `{"errors":[{"status":500,"rate":1}]}`, 200, []string{`"status": 500`, `"dist": "fixed"`, `"value": "1ms"`}},
+		{"patch removes a field with null", "PATCH", "config", `{"errors":null,"latency":{"value":"3ms"}}`, 200, []string{`"value": "3ms"`, `"dist": "fixed"`}},
+		{"patch unknown field", "PATCH", "config", `{"latncy":{}}`, 400, []string{`unknown field`}},
+		{"patch not an object", "PATCH", "config", `[1]`, 400, nil},
+		{"patch invalid result", "PATCH", "config", `{"errors":[{"status":200,"rate":1}]}`, 400, []string{"errors[0].status"}},
+		{"put replaces the whole config", "PUT", "config", `{"errors":[{"status":503,"rate":1}]}`, 200, []string{`"status": 503`, `"latency": {}`}},
 		{"wrong method", "DELETE", "config", "", 405, nil},
 		{"unknown route", "GET", "nope", "", 404, nil},
 		{"reset", "POST", "reset", "", 204, nil},
@@ -70,32 +75,62 @@ func TestAdminAccess(t *testing.T) {
 		auth       string
 		remote     bool
 		allowRem   bool
+		host       string // "" = 127.0.0.1:9001
+		origin     string
 		wantStatus int
 	}{
-		{"loopback, no token", "", "", false, false, 200},
-		{"token missing", "s3cret", "", false, false, 401},
-		{"token wrong", "s3cret", "Bearer nope", false, false, 401},
-		{"token right", "s3cret", "Bearer s3cret", false, false, 200},
-		{"remote refused", "", "", true, false, 403},
-		{"remote allowed", "s3cret", "Bearer s3cret", true, true, 200},
+		{"loopback, no token", "", "", false, false, "", "", 200},
+		{"token missing", "s3cret", "", false, false, "", "", 401},
+		{"token wrong", "s3cret", "Bearer nope", false, false, "", "", 401},
+		{"token right", "s3cret", "Bearer s3cret", false, false, "", "", 200},
+		{"scheme in lower case", "s3cret", "bearer s3cret", false, false, "", "", 200},
+		{"scheme in upper case", "s3cret", "BEARER  s3cret", false, false, "", "", 200},
+		{"other scheme", "s3cret", "Basic s3cret", false, false, "", "", 401},
+		{"remote refused", "", "", true, false, "", "", 403},
+		{"remote allowed", "s3cret", "Bearer s3cret", true, true, "", "", 200},
+		{"foreign Host (DNS rebinding)", "", "", false, false, "evil", "", 403},
+		{"foreign Host with port", "", "", false, false, "evil.example:9001", "", 403},
+		{"localhost Host", "", "", false, false, "localhost:9001", "", 200},
+		{"IPv6 loopback Host", "", "", false, false, "[::1]:9001", "", 200},
+		{"foreign Origin", "", "", false, false, "", "http://evil", 403},
+		{"opaque Origin", "", "", false, false, "", "null", 403},
+		{"loopback Origin", "", "", false, false, "", "http://localhost:3000", 200},
+		{"same Origin", "", "", false, false, "", "http://127.0.0.1:9001", 200},
+		{"foreign Origin, remote allowed", "s3cret", "Bearer s3cret", true, true, "mock.example:9001", "http://evil", 403},
+		{"same Origin, remote allowed", "s3cret", "Bearer s3cret", true, true, "mock.example:9001", "http://mock.example:9001", 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newAPI(t, "a", Config{})
 			a.SetAdminToken(tt.token)
 			a.AllowRemoteAdmin(tt.allowRem)
-			req := httptest.NewRequest("GET", "/_fanbench/healthz", nil)
+			req := httptest.NewRequest("POST", "/_fanbench/reset", nil)
 			req.RemoteAddr = "127.0.0.1:5555"
 			if tt.remote {
 				req.RemoteAddr = "192.0.2.7:5555"
 			}
+			req.Host = "127.0.0.1:9001"
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
 			if tt.auth != "" {
 				req.Header.Set("Authorization", tt.auth)
 			}
+			a.ledger.arrive(key{bits: 1}, time.Now(), 0, false)
 			w := httptest.NewRecorder()
 			a.ServeHTTP(w, req)
-			if w.Code != tt.wantStatus {
-				t.Fatalf("GET healthz = %d %s; want %d", w.Code, w.Body, tt.wantStatus)
+			want := 204
+			if tt.wantStatus != 200 {
+				want = tt.wantStatus
+			}
+			if w.Code != want {
+				t.Fatalf("POST reset = %d %s; want %d", w.Code, w.Body, want)
+			}
+			if reset := a.Ledger().Len() == 0; reset != (want == 204) {
+				t.Fatalf("ledger reset = %v after answer %d", reset, w.Code)
 			}
 		})
 	}

@@ -150,7 +150,7 @@ func TestLedgerCapacityLimit(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, AdminPrefix+"ledger?ids=0000000000000001", nil)
-	req.RemoteAddr = "127.0.0.1:1234"
+	req.RemoteAddr, req.Host = "127.0.0.1:1234", "127.0.0.1:9001"
 	a.ServeHTTP(rec, req)
 	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, `"found": false`) || !strings.Contains(body, `"maybe_evicted": true`) {
 		t.Fatalf("ledger lookup of an evicted id = %d %s; want found false, maybe_evicted true", rec.Code, body)

@@ -10,7 +10,10 @@ import (
 // routes lists the whole admin API of one mock, under AdminPrefix:
 //
 //	GET  /_fanbench/config    the current Config (JSON)
-//	PUT  /_fanbench/config    swap in a new Config (JSON) atomically
+//	PUT  /_fanbench/config    swap in a whole new Config (JSON) atomically;
+//	                          fields left out take their zero value
+//	PATCH /_fanbench/config   change only the fields given (JSON merge
+//	                          patch, RFC 7396; null removes a field)
 //	POST /_fanbench/reset     clear the ledger and the stats
 //	GET  /_fanbench/stats     counts by status and fault kind, ledger summary
 //	GET  /_fanbench/ledger    ledger summary, or ?ids=a,b for those entries
@@ -24,6 +27,7 @@ func (a *API) routes() http.Handler {
 	p := func(name string) string { return AdminPrefix + name }
 	r.Handle(p("config"), a.handleGetConfig()).Methods(http.MethodGet)
 	r.Handle(p("config"), a.handlePutConfig()).Methods(http.MethodPut)
+	r.Handle(p("config"), a.handlePatchConfig()).Methods(http.MethodPatch)
 	r.Handle(p("reset"), a.handleReset()).Methods(http.MethodPost)
 	r.Handle(p("stats"), a.handleStats()).Methods(http.MethodGet)
 	r.Handle(p("ledger"), a.handleLedger()).Methods(http.MethodGet)
