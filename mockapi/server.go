@@ -27,9 +27,55 @@ type Server struct {
 	wg     sync.WaitGroup // the Serve loop and every handler
 }
 
-// Serve listens on addr (such as "127.0.0.1:0") and serves a until Close is
-// called or ctx ends.
+// Timeouts bound how long a client may hold a connection without making
+// progress. Zero fields take the defaults. None of them bounds an answer:
+// a mock's latency, a hang fault or a slow_body run as configured.
+type Timeouts struct {
+	// ReadHeader bounds reading a request's headers (default 10s).
+	ReadHeader time.Duration
+	// Read bounds reading a whole request, body included (default 30s).
+	Read time.Duration
+	// Idle bounds how long a keep-alive connection may wait for its next
+	// request (default 60s).
+	Idle time.Duration
+}
+
+// Default server timeouts.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+)
+
+// withDefaults fills the zero fields; a negative one is an error naming it.
+func (t Timeouts) withDefaults() (Timeouts, error) {
+	for _, f := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{{"read-header", &t.ReadHeader, DefaultReadHeaderTimeout}, {"read", &t.Read, DefaultReadTimeout}, {"idle", &t.Idle, DefaultIdleTimeout}} {
+		if *f.v < 0 {
+			return t, fmt.Errorf("%s timeout %v is negative; want > 0, or 0 for the default %v", f.name, *f.v, f.def)
+		}
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	return t, nil
+}
+
+// Serve listens on addr (such as "127.0.0.1:0") and serves a with the
+// default Timeouts until Close is called or ctx ends.
 func Serve(ctx context.Context, a *API, addr string) (*Server, error) {
+	return ServeWith(ctx, a, addr, Timeouts{})
+}
+
+// ServeWith is Serve with the given timeouts.
+func ServeWith(ctx context.Context, a *API, addr string, t Timeouts) (*Server, error) {
+	t, err := t.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("serve mock %q: %w", a.Name(), err)
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -39,7 +85,9 @@ func Serve(ctx context.Context, a *API, addr string) (*Server, error) {
 	s := &Server{ln: ln, url: "http://" + ln.Addr().String(), cancel: cancel}
 	s.srv = &http.Server{
 		Handler:           s.track(a),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		IdleTimeout:       t.Idle,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		// Connection faults hijack HTTP/1.1 connections; no HTTP/2 here.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -127,5 +128,65 @@ func TestServeAll(t *testing.T) {
 	hp := held.Addr().(*net.TCPAddr).Port
 	if _, err := ServeAll(context.Background(), "127.0.0.1", hp-1, a, b); err == nil {
 		t.Fatal("ServeAll onto a port in use: no error")
+	}
+}
+
+// TestServerTimeouts: idle keep-alive connections, a client stuck in its
+// headers and one trickling its body are all cut by the server, while an
+// answer slower than every timeout (its latency) is still given.
+func TestServerTimeouts(t *testing.T) {
+	a := newAPI(t, "a", Config{Latency: Latency{Dist: "fixed", Value: D(600 * time.Millisecond)}})
+	s, err := ServeWith(context.Background(), a, "127.0.0.1:0", Timeouts{ReadHeader: 200 * time.Millisecond, Read: 300 * time.Millisecond, Idle: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// closed reports whether the server closed conn within 5s, after
+	// reading whatever answer it sent.
+	closed := func(conn net.Conn) bool {
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err := io.Copy(io.Discard, conn)
+		var ne net.Error
+		return !(errors.As(err, &ne) && ne.Timeout())
+	}
+	dial := func(req string) net.Conn {
+		conn, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		if _, err := io.WriteString(conn, req); err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+	full := "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nIdempotency-Key: %016x\r\nContent-Length: 2\r\n\r\n{}"
+	tests := []struct {
+		name, req string
+	}{
+		{"idle keep-alive connection", fmt.Sprintf(full, 1)},
+		{"headers never finished", "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"},
+		{"body trickled", "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const conns = 20
+			var cs []net.Conn
+			for range conns {
+				cs = append(cs, dial(tt.req))
+			}
+			for i, c := range cs {
+				if !closed(c) {
+					t.Fatalf("connection %d of %d still open after 5s; want the server to cut it", i+1, conns)
+				}
+			}
+		})
+	}
+	// The answer takes 600ms, longer than every timeout: it still comes.
+	if r := send(newClient(t, 5*time.Second), s.URL(), "0000000000000002", "{}"); r.err != nil || r.status != 200 {
+		t.Fatalf("a request slower than the timeouts = %d %v; want 200", r.status, r.err)
+	}
+	if _, err := ServeWith(context.Background(), a, "127.0.0.1:0", Timeouts{Idle: -time.Second}); err == nil || !strings.Contains(err.Error(), "idle timeout") {
+		t.Fatalf("ServeWith(Idle: -1s) = %v; want an error naming the idle timeout", err)
 	}
 }
