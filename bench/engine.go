@@ -361,12 +361,9 @@ func summarize(name string, sc *scenarios.Scenario, pacer vegeta.Pacer, d *drive
 	}
 	w := reports.PercentilesOf(d.rec.warm)
 	sr.Warmup = reports.WarmupResult{Requests: d.rec.warmN, P50Ms: w.P50, P99Ms: w.P99}
-	sr.Series = d.rec.series.points
+	sr.Series = rec.perSecond(d.rec.series.points)
 	sr.MeasuredFrom = d.began.Add(sc.Load.Warmup).UTC()
 	sr.Intervals = d.rec.series.intervals
-	for i := range sr.Series {
-		sr.Series[i].Delivered = rec.delivered[int(sr.Series[i].T)]
-	}
 	sr.Histograms.Corrected, _ = reports.EncodeHistogram(d.rec.corrected)
 	sr.Histograms.Uncorrected, _ = reports.EncodeHistogram(d.rec.uncorrected)
 	sr.Histograms.DeliveryBoth, _ = reports.EncodeHistogram(rec.both)

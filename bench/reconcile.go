@@ -20,6 +20,7 @@ type reconciliation struct {
 	retries     reports.AB              // arrivals beyond the first of each id
 	a, b, both  *hdrhistogram.Histogram // delivery latency, µs
 	delivered   map[int]int64           // sends delivered to both, by second of intended time
+	arrived     map[int]int64           // the same sends, by second of arrival at the later API
 	undelivered map[string][]string     // the first few ids per outcome that is not "both", and lost
 }
 
@@ -28,7 +29,7 @@ type reconciliation struct {
 // and API b: the ledgers are the ground truth of what was delivered.
 func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration, la, lb *mockapi.Ledger) reconciliation {
 	r := reconciliation{a: reports.NewHistogram(), b: reports.NewHistogram(), both: reports.NewHistogram(),
-		delivered: make(map[int]int64), undelivered: make(map[string][]string)}
+		delivered: make(map[int]int64), arrived: make(map[int]int64), undelivered: make(map[string][]string)}
 	s := schedule{p: p}
 	for seq := uint64(0); seq < d.sent; seq++ {
 		due, ok := s.next(1<<62 - 1)
@@ -48,6 +49,7 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 		case gotA && gotB:
 			r.outcomes.Both++
 			r.delivered[secondOf(due, measureFrom)]++
+			r.arrived[secondOf(arrivedAt(ea, eb).Sub(d.began), measureFrom)]++
 		case gotA:
 			r.outcomes.AOnly++
 			r.sample("a_only", id)
@@ -102,4 +104,35 @@ func (r *reconciliation) sample(kind, id string) {
 	if len(r.undelivered[kind]) < undeliveredSample {
 		r.undelivered[kind] = append(r.undelivered[kind], id)
 	}
+}
+
+// arrivedAt is when a send delivered to both APIs had reached both: the
+// later of its first successful arrivals.
+func arrivedAt(ea, eb mockapi.Entry) time.Time {
+	if ea.FirstSuccess.After(eb.FirstSuccess) {
+		return ea.FirstSuccess
+	}
+	return eb.FirstSuccess
+}
+
+// perSecond completes the driver's per-second points with the deliveries:
+// Delivered by the second each send was intended, DeliveredByArrival by the
+// second it reached both APIs. Arrivals after the last second with sends
+// (deliveries made while draining) get points of their own, so a burst of
+// late deliveries shows where it happened.
+func (r reconciliation) perSecond(points []reports.SeriesPoint) []reports.SeriesPoint {
+	have := make(map[int]bool, len(points))
+	for i := range points {
+		sec := int(points[i].T)
+		have[sec] = true
+		points[i].Delivered = r.delivered[sec]
+		points[i].DeliveredByArrival = r.arrived[sec]
+	}
+	for sec, n := range r.arrived {
+		if !have[sec] {
+			points = append(points, reports.SeriesPoint{T: float64(sec), DeliveredByArrival: n})
+		}
+	}
+	sortPoints(points)
+	return points
 }

@@ -96,11 +96,15 @@ func (s *series) flush() {
 	for i, sec := range s.open {
 		s.close(i, sec)
 	}
-	pts := s.points
+	sortPoints(s.points)
+	slices.SortFunc(s.intervals, func(a, b reports.Interval) int { return cmp.Compare(a.T, b.T) })
+}
+
+// sortPoints sorts points by time.
+func sortPoints(pts []reports.SeriesPoint) {
 	for i := 1; i < len(pts); i++ { // insertion sort: nearly sorted already
 		for j := i; j > 0 && pts[j].T < pts[j-1].T; j-- {
 			pts[j], pts[j-1] = pts[j-1], pts[j]
 		}
 	}
-	slices.SortFunc(s.intervals, func(a, b reports.Interval) int { return cmp.Compare(a.T, b.T) })
 }

@@ -45,8 +45,8 @@ func figuresOf(r *Results) []figure {
 		{Name: "latency-over-time", Title: "User latency over time",
 			Caption: "Per-second p50 (solid) and p99 (dashed) user latency by intended send time; shaded bands are fault phases.",
 			build:   func() (*plot.Chart, error) { return plot.LatencyOverTime(timelinesOf(r)) }},
-		{Name: "throughput", Title: "Offered, achieved and delivered throughput",
-			Caption: "Sends per second: offered (scheduled), achieved (the user got a 2xx) and delivered (reached both APIs), by intended send time; shaded bands are fault phases.",
+		{Name: "throughput", Title: "Offered, answered and delivered throughput",
+			Caption: "Sends per second as they happened: offered (scheduled) and answered (the user got a 2xx) by the second each send was intended; delivered (reached both APIs) by the second it arrived at the later API, through the drain after the load; the thin gray line counts the same deliveries by intended second. Shaded bands are fault phases.",
 			build:   func() (*plot.Chart, error) { return plot.Throughput(timelinesOf(r)) }},
 		{Name: "outcomes", Title: "Outcomes per strategy",
 			Caption: "Where each send ended up according to the APIs' ledgers; the label over each bar counts the partial deliveries and lost sends.",
@@ -199,26 +199,32 @@ func percentileQuantiles(p Percentiles) []plot.Quantile {
 func timelinesOf(r *Results) []plot.Timeline {
 	ts := make([]plot.Timeline, 0, len(r.Strategies))
 	for _, s := range r.Strategies {
-		t := plot.Timeline{Name: s.Name}
+		t := plot.Timeline{Name: s.Name, End: r.Load.DurationS}
 		end := 0.0
 		for _, p := range s.Series {
-			// A send scheduled at exactly the end of measurement opens
-			// a second of one send; drawn, it reads as throughput
-			// collapsing to 1/s.
-			if r.Load.DurationS > 0 && p.T >= r.Load.DurationS {
+			// Results from before sends were binned by (start, end] have
+			// a second at exactly the end of measurement holding one send;
+			// drawn, it reads as throughput collapsing to 1/s. Seconds of
+			// the drain carry deliveries by arrival only.
+			inWindow := r.Load.DurationS <= 0 || p.T < r.Load.DurationS
+			if !inWindow && p.DeliveredByArrival == 0 {
 				continue
 			}
-			t.Seconds = append(t.Seconds, plot.Second{
-				T: p.T, P50Ms: p.P50Ms, P99Ms: p.P99Ms,
-				Sent: float64(p.Sent), OK: float64(p.OK), Delivered: float64(p.Delivered),
-			})
+			sec := plot.Second{T: p.T, Arrived: float64(p.DeliveredByArrival)}
+			if inWindow {
+				sec.P50Ms, sec.P99Ms = p.P50Ms, p.P99Ms
+				sec.Sent, sec.OK, sec.Delivered = float64(p.Sent), float64(p.OK), float64(p.Delivered)
+				end = max(end, p.T+1)
+			}
+			t.Seconds = append(t.Seconds, sec)
 			t.HasDelivered = t.HasDelivered || p.Delivered > 0
-			end = max(end, p.T+1)
+			t.HasArrived = t.HasArrived || p.DeliveredByArrival > 0
 		}
 		// A run that delivered nothing really has zeros; zeros next to
 		// sends that were delivered mean results from before the engine
 		// counted deliveries per second, and the line is left out.
 		t.HasDelivered = t.HasDelivered || s.Outcomes.Both == 0
+		t.HasArrived = t.HasArrived || s.Outcomes.Both == 0
 		t.Phases = phasesOf(r.Phases, s.Name, end)
 		ts = append(ts, t)
 	}

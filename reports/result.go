@@ -165,17 +165,24 @@ type WarmupResult struct {
 	P99Ms    float64 `json:"p99_ms"`
 }
 
-// SeriesPoint is one second of measurement, by intended send time.
+// SeriesPoint is one second of a run, from the start of measurement. Sent,
+// OK, Errors, Delivered and the latencies are counted by the second each
+// send was intended; DeliveredByArrival by the second it arrived. Seconds
+// after the measurement window (the drain) carry only DeliveredByArrival.
 type SeriesPoint struct {
 	T      float64 `json:"t_s"`    // start of the second, from the start of measurement
 	Sent   int64   `json:"sent"`   // sends intended in this second
 	OK     int64   `json:"ok"`     // of which the user got a 2xx
 	Errors int64   `json:"errors"` // of which failed (non-2xx or no answer)
-	// Delivered counts sends intended in this second that reached both APIs.
-	Delivered int64   `json:"delivered"`
-	P50Ms     float64 `json:"p50_ms"`
-	P99Ms     float64 `json:"p99_ms"`
-	MaxMs     float64 `json:"max_ms"`
+	// Delivered counts sends intended in this second that reached both APIs
+	// (whenever they arrived).
+	Delivered int64 `json:"delivered"`
+	// DeliveredByArrival counts sends that reached both APIs in this second:
+	// the later of the two ledgers' first successful arrivals fell in it.
+	DeliveredByArrival int64   `json:"delivered_by_arrival,omitempty"`
+	P50Ms              float64 `json:"p50_ms"`
+	P99Ms              float64 `json:"p99_ms"`
+	MaxMs              float64 `json:"max_ms"`
 }
 
 // Interval is one second's corrected latency histogram.

@@ -67,25 +67,73 @@ func (c *Chart) write(w io.Writer, format string) (err error) {
 	if err != nil {
 		return fmt.Errorf("plot: %s canvas: %w", format, err)
 	}
-	dc := draw.New(cw)
+	c.draw(draw.New(cw))
+	if _, err := cw.WriteTo(w); err != nil {
+		return fmt.Errorf("plot: write %s: %w", format, err)
+	}
+	return nil
+}
+
+// draw lays the panels out one above the other and puts each panel's
+// legend in a column to the right of the plotting area, level with the
+// panel's data: inside the axes a legend hides whichever curve runs under
+// it, and no corner is always free (a fixed latency runs along the top of
+// a spectrum, a failed API along the bottom of a throughput panel).
+func (c *Chart) draw(dc draw.Canvas) {
+	legends := make([]plot.Legend, len(c.panels))
+	var col vg.Length
+	for i, p := range c.panels {
+		legends[i] = p.Legend
+		col = max(col, p.Legend.Rectangle(dc).Size().X)
+		// Drawn apart below; the panel itself gets an empty legend with
+		// the same style, restored once drawn (a chart is written twice).
+		empty := plot.NewLegend()
+		empty.TextStyle = p.Legend.TextStyle
+		p.Legend = empty
+	}
+	defer func() {
+		for i, p := range c.panels {
+			p.Legend = legends[i]
+		}
+	}()
+	if col > 0 {
+		col += 2 * legendGap
+	}
+	area := draw.Crop(dc, 0, -col, 0, 0)
+	canvases := make([]draw.Canvas, len(c.panels))
 	if len(c.panels) == 1 {
-		c.panels[0].Draw(dc)
+		canvases[0] = area
 	} else {
 		rows := make([][]*plot.Plot, len(c.panels))
 		for i, p := range c.panels {
 			rows[i] = []*plot.Plot{p}
 		}
 		tiles := draw.Tiles{Rows: len(c.panels), Cols: 1, PadY: vg.Points(8), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
-		canvases := plot.Align(rows, tiles, dc)
-		for i, p := range c.panels {
-			p.Draw(canvases[i][0])
+		for i, row := range plot.Align(rows, tiles, area) {
+			canvases[i] = row[0]
 		}
 	}
-	if _, err := cw.WriteTo(w); err != nil {
-		return fmt.Errorf("plot: write %s: %w", format, err)
+	for i, p := range c.panels {
+		p.Draw(canvases[i])
+		if col == 0 {
+			continue
+		}
+		l := legends[i]
+		l.Top, l.Left = true, true
+		l.Padding = vg.Points(2)
+		title := vg.Length(0)
+		if p.Title.Text != "" {
+			title = p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+		}
+		l.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: area.Max.X + legendGap, Y: canvases[i].Min.Y},
+			Max: vg.Point{X: dc.Max.X - legendGap, Y: canvases[i].Max.Y - title},
+		}})
 	}
-	return nil
 }
+
+// legendGap is the space on each side of the legend column.
+const legendGap = 8 * vg.Millimeter / 4
 
 // newPlot returns a panel with the house look: white, light grid, legend
 // at the top left.
@@ -136,6 +184,11 @@ func solid(c color.Color) draw.LineStyle {
 
 func dashed(c color.Color) draw.LineStyle {
 	return draw.LineStyle{Color: c, Width: vg.Points(1.4), Dashes: []vg.Length{vg.Points(6), vg.Points(4)}}
+}
+
+// thin is a reference line drawn under the others.
+func thin(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(4), vg.Points(2), vg.Points(1), vg.Points(2)}}
 }
 
 func dotted(c color.Color) draw.LineStyle {

@@ -10,14 +10,17 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Second is one second of a strategy's run, by intended send time.
+// Second is one second of a strategy's run.
 type Second struct {
 	T     float64 // start of the second, from the start of measurement (s)
-	P50Ms float64 // user latency of the sends of that second; 0 = none
+	P50Ms float64 // user latency of the sends intended in that second; 0 = none
 	P99Ms float64
-	// Sent (offered), OK (achieved: the user got a 2xx) and Delivered
-	// (reached both APIs) count the sends intended in that second.
+	// Sent (offered), OK (answered: the user got a 2xx) and Delivered
+	// (reached both APIs, whenever) count the sends intended in that second.
 	Sent, OK, Delivered float64
+	// Arrived counts the sends that reached both APIs in that second (the
+	// later API's first successful arrival), whenever they were intended.
+	Arrived float64
 }
 
 // Phase is a fault phase to shade: API's faults were on from From to To
@@ -34,8 +37,12 @@ type Timeline struct {
 	Phases  []Phase
 	// HasDelivered says Seconds carry delivered counts; results written
 	// before the engine recorded them do not, and the line is left out
-	// rather than drawn at zero.
-	HasDelivered bool
+	// rather than drawn at zero. HasArrived says the same of Arrived.
+	HasDelivered, HasArrived bool
+	// End is the end of the measurement window (s): offered and answered
+	// are drawn up to it, deliveries by arrival also after it (the drain).
+	// 0 draws every second.
+	End float64
 }
 
 // LatencyOverTime draws each strategy's per-second user latency, p50 solid
@@ -48,6 +55,9 @@ func LatencyOverTime(ts []Timeline) (*Chart, error) {
 	lo, hi, tmax := math.Inf(1), 0.0, 1.0
 	for _, t := range ts {
 		for _, s := range t.Seconds {
+			if t.End > 0 && s.T >= t.End {
+				continue // a second of the drain: no sends, no latency
+			}
 			for _, v := range []float64{s.P50Ms, s.P99Ms} {
 				if v > 0 {
 					lo, hi = math.Min(lo, v), math.Max(hi, v)
