@@ -58,10 +58,28 @@ type driverConfig struct {
 	// tagged with attack.
 	sink   vegeta.Encoder
 	attack string
-	// rec, when set, is the recorder to use (so that a caller can watch its
-	// live stats); else run makes one.
-	rec *recorder
 }
+
+// driver runs one open-loop load. It owns the recorder its sends report
+// to; Live lets a caller watch the load while run lasts.
+type driver struct {
+	cfg           driverConfig
+	firstMeasured uint64 // first seq of the measurement window
+	rec           *recorder
+}
+
+// newDriver returns a driver for the load c describes.
+func newDriver(c driverConfig) *driver {
+	first := firstAfter(c.pacer, c.warmup)
+	rec := newRecorder(c.warmup, c.timeout, first)
+	rec.sink, rec.attack, rec.ids = c.sink, c.attack, c.ids
+	return &driver{cfg: c, firstMeasured: first, rec: rec}
+}
+
+// Live returns the latest snapshot of the measurement, published about once
+// a second while run lasts; nil before the first. Safe to call from any
+// goroutine.
+func (dr *driver) Live() *liveStats { return dr.rec.live.Load() }
 
 // drive is the outcome of one load: the recorder plus what the driver itself saw.
 type drive struct {
@@ -82,13 +100,11 @@ type drive struct {
 // run offers the load until the schedule ends or ctx is done, then waits for
 // the requests in flight (each bounded by the timeout). Sends keep their own
 // context so that stopping early lets them finish and be counted.
-func (c driverConfig) run(ctx context.Context) *drive {
+// Call it once.
+func (dr *driver) run(ctx context.Context) *drive {
+	c := dr.cfg
 	total := c.warmup + c.duration
-	d := &drive{firstMeasured: firstAfter(c.pacer, c.warmup)}
-	d.rec = c.rec
-	if d.rec == nil {
-		d.rec = c.newRecorder()
-	}
+	d := &drive{rec: dr.rec, firstMeasured: dr.firstMeasured}
 	samples := make(chan sample, 4096)
 	recDone := make(chan struct{})
 	go func() { defer close(recDone); d.rec.run(samples) }()
@@ -168,13 +184,6 @@ loop:
 	close(samples)
 	<-recDone
 	return d
-}
-
-// newRecorder returns the recorder run will use.
-func (c driverConfig) newRecorder() *recorder {
-	r := newRecorder(c.warmup, c.timeout, firstAfter(c.pacer, c.warmup))
-	r.sink, r.attack, r.ids = c.sink, c.attack, c.ids
-	return r
 }
 
 // firstAfter returns the first hit intended after t (0 when t is 0): the

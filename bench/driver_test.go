@@ -106,7 +106,7 @@ func TestDriverOnSchedule(t *testing.T) {
 			ids:         newIDSpace(1),
 			do:          fakeDoer(time.Now(), 20*time.Millisecond, 0, 0),
 		}
-		d := cfg.run(t.Context())
+		d := newDriver(cfg).run(t.Context())
 		if got, want := d.rec.requests, int64(200); got != want {
 			t.Errorf("requests = %d; want %d (100/s for 2s)", got, want)
 		}
@@ -131,6 +131,36 @@ func TestDriverOnSchedule(t *testing.T) {
 	})
 }
 
+// The driver's Live snapshot moves while the load runs: it is what the
+// progress line reads, from another goroutine.
+func TestDriverLive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		drv := newDriver(driverConfig{
+			pacer:       vegeta.ConstantPacer{Freq: 100, Per: time.Second},
+			duration:    3 * time.Second,
+			maxInFlight: 100,
+			timeout:     time.Second,
+			ids:         newIDSpace(1),
+			do:          fakeDoer(time.Now(), 10*time.Millisecond, 0, 0),
+		})
+		if ls := drv.Live(); ls != nil {
+			t.Fatalf("Live before the load: %+v; want nil", ls)
+		}
+		done := make(chan *drive)
+		go func() { done <- drv.run(t.Context()) }()
+		time.Sleep(2500 * time.Millisecond) // fake clock: mid-run
+		synctest.Wait()
+		ls := drv.Live()
+		if ls == nil || ls.Requests < 100 || ls.Requests > 250 || ls.Errors != 0 || ls.P99Ms < 9.9 || ls.P99Ms > 10.1 {
+			t.Errorf("Live at 2.5s: %+v; want 100-250 requests answered, no errors, p99 10ms", ls)
+		}
+		d := <-done
+		if d.rec.requests != 300 {
+			t.Errorf("requests = %d; want 300", d.rec.requests)
+		}
+	})
+}
+
 // A front that stalls for a second while the in-flight cap is small: the
 // driver cannot send during the stall. Latency from the intended send time
 // shows the stall; latency from the actual send time hides most of it.
@@ -145,7 +175,7 @@ func TestDriverCorrectsCoordinatedOmission(t *testing.T) {
 			ids:         newIDSpace(1),
 			do:          fakeDoer(start, time.Millisecond, time.Second, 2*time.Second),
 		}
-		d := cfg.run(t.Context())
+		d := newDriver(cfg).run(t.Context())
 		if d.rec.requests != 300 {
 			t.Errorf("requests = %d; want 300", d.rec.requests)
 		}
@@ -180,7 +210,7 @@ func TestDriverStopsOnCancel(t *testing.T) {
 			},
 		}
 		time.AfterFunc(time.Second, cancel)
-		d := cfg.run(ctx)
+		d := newDriver(cfg).run(ctx)
 		if !d.interrupted {
 			t.Error("interrupted = false; want true")
 		}
@@ -207,7 +237,7 @@ func TestSeriesSeconds(t *testing.T) {
 			pacer: vegeta.ConstantPacer{Freq: 100, Per: time.Second}, warmup: time.Second, duration: 3 * time.Second,
 			maxInFlight: 10, timeout: time.Second, ids: newIDSpace(1), do: fakeDoer(time.Now(), time.Millisecond, 0, 0),
 		}
-		d := cfg.run(t.Context())
+		d := newDriver(cfg).run(t.Context())
 		pts := d.rec.series.points
 		if len(pts) != 3 {
 			t.Fatalf("%d series points; want 3 (one per second of a 3s measurement): %+v", len(pts), pts)

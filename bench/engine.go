@@ -268,9 +268,9 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		}()
 		cfg.sink = vegeta.NewEncoder(bw)
 	}
-	cfg.rec = cfg.newRecorder()
-	stopProgress := watch(opt.Progress, spec.Name, cfg, tl)
-	d := cfg.run(ctx)
+	drv := newDriver(cfg)
+	stopProgress := watch(opt.Progress, spec.Name, cfg, drv, tl)
+	d := drv.run(ctx)
 	stopProgress()
 	marks = tl.stop()
 	if d.rec.sinkErr != nil {
@@ -412,7 +412,7 @@ func scheduledIn(p vegeta.Pacer, from, to time.Duration) int64 {
 
 // watch calls report about once a second with the load's progress until
 // the returned stop is called.
-func watch(report func(Progress), name string, cfg driverConfig, tl *timeline) (stop func()) {
+func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl *timeline) (stop func()) {
 	if report == nil {
 		return func() {}
 	}
@@ -432,7 +432,7 @@ func watch(report func(Progress), name string, cfg driverConfig, tl *timeline) (
 			}
 			p := Progress{Strategy: name, Elapsed: time.Since(start), Total: cfg.warmup + cfg.duration, Phase: tl.current()}
 			p.Warmup = p.Elapsed < cfg.warmup
-			if ls := cfg.rec.live.Load(); ls != nil {
+			if ls := drv.Live(); ls != nil {
 				p.Requests, p.Errors, p.P99Ms = ls.Requests, ls.Errors, ls.P99Ms
 				if dt := (ls.At - last.At).Seconds(); dt > 0 {
 					p.Rate = float64(ls.Requests-last.Requests) / dt
