@@ -6,14 +6,15 @@ import (
 	"testing"
 )
 
-// requireTools names the environment variable that, when set (CI sets it
-// to 1), turns a missing external tool (chromium, vegeta) from a skip into
-// a failure, as it does for the external brokers.
-const requireTools = "FANBENCH_REQUIRE_BROKERS"
+// requireTools names the environment variable that turns a missing
+// external tool (chromium, vegeta) from a skip into a failure. Every
+// FANBENCH_REQUIRE_* variable has the same rule: set to anything but "" or
+// "0" means required (CI sets them to 1).
+const requireTools = "FANBENCH_REQUIRE_TOOLS"
 
 // needTool returns the path of the first of names found in PATH or among
 // extra paths; without one it skips the test, or fails it when
-// FANBENCH_REQUIRE_BROKERS is set.
+// FANBENCH_REQUIRE_TOOLS requires it.
 func needTool(t *testing.T, names []string, extra ...string) string {
 	t.Helper()
 	for _, n := range names {
