@@ -1,11 +1,14 @@
 package strategies
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -23,15 +26,34 @@ type frontReply struct {
 // request and sends it on with one strategy. Every strategy sits behind the
 // same front so their comparison is fair.
 type Front struct {
-	s     Strategy
-	anonN atomic.Uint64
+	s       Strategy
+	keyless atomic.Uint64
 }
+
+// GeneratedIDPrefix starts every id the front generates for a request
+// without an Idempotency-Key; a request that brings a key with this prefix
+// is refused (400), so a client can never forge or collide with one.
+const GeneratedIDPrefix = "fanbench-gen:"
+
+// generateID returns GeneratedIDPrefix and 128 random bits in hex: unique
+// across restarts of the front, unguessable by clients.
+func generateID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return GeneratedIDPrefix + hex.EncodeToString(b[:])
+}
+
+// Keyless returns how many requests arrived without an Idempotency-Key (and
+// were given a generated id): their retries by the client cannot be told
+// from new requests.
+func (f *Front) Keyless() uint64 { return f.keyless.Load() }
 
 // NewFront puts s behind an HTTP handler.
 func NewFront(s Strategy) *Front { return &Front{s: s} }
 
 // ServeHTTP takes any method and path. The message id is the request's
-// Idempotency-Key; a request without one gets a generated id.
+// Idempotency-Key; a request without one gets a generated id (see
+// GeneratedIDPrefix) and is counted (Keyless).
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
@@ -43,8 +65,13 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.Header.Get("Idempotency-Key")
-	if id == "" {
-		id = "front-" + strconv.FormatUint(f.anonN.Add(1), 10)
+	switch {
+	case id == "":
+		id = generateID()
+		f.keyless.Add(1)
+	case strings.HasPrefix(id, GeneratedIDPrefix):
+		http.Error(w, fmt.Sprintf("Idempotency-Key %q: the prefix %q is reserved for ids the front generates; send another key, or none", id, GeneratedIDPrefix), http.StatusBadRequest)
+		return
 	}
 	rep := f.s.Send(r.Context(), Send{ID: id, Body: body})
 	out := frontReply{ID: id, Status: "delivered"}
