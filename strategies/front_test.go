@@ -16,7 +16,7 @@ type recordingStrategy struct {
 	ids []string
 }
 
-func (*recordingStrategy) Name() string      { return "recording" }
+func (*recordingStrategy) Name() string     { return "recording" }
 func (*recordingStrategy) Combine() Combine { return CombineMax }
 func (r *recordingStrategy) Send(_ context.Context, s Send) Reply {
 	r.mu.Lock()
