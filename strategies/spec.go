@@ -50,8 +50,21 @@ type ExternalOptions struct {
 
 // QueueOptions configures the queue strategy's broker and consumers.
 type QueueOptions struct {
-	// URL of an external NATS server; empty starts an embedded one.
+	// Broker is the backend: jetstream, rabbitmq or redis. Empty takes it
+	// from URL's scheme (nats://, amqp://, redis://), else jetstream.
+	Broker string `json:"broker,omitempty" yaml:"broker,omitempty"`
+	// URL of an external broker; empty starts an embedded NATS server.
 	URL string `json:"url,omitempty" yaml:"url,omitempty"`
+	// MaxMessages bounds the messages the broker stores for the run, per
+	// API (default 100000); past it publishes are refused (503).
+	MaxMessages int `json:"max_messages,omitempty" yaml:"max_messages,omitempty"`
+	// OnOutage is what a publish does while the broker is down: "fail"
+	// (default) answers 503 at once, "wait" waits up to the policy timeout.
+	OnOutage string `json:"on_outage,omitempty" yaml:"on_outage,omitempty"`
+	// Stop and Start are shell commands that stop and start an external
+	// broker, for a phase {broker: restart} (the embedded one needs none).
+	Stop  string `json:"stop,omitempty" yaml:"stop,omitempty"`
+	Start string `json:"start,omitempty" yaml:"start,omitempty"`
 	// Concurrency is the number of messages each consumer handles at once (default 64).
 	Concurrency int `json:"concurrency,omitempty" yaml:"concurrency,omitempty"`
 	// AckWait is how long the broker waits for an ack before redelivering (default 30s).

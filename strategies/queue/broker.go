@@ -2,8 +2,6 @@ package queue
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/fanbench/fanbench/strategies"
@@ -12,9 +10,9 @@ import (
 // broker is what the queue strategy needs from a message broker. It is
 // opened for a run with the names of the two APIs; from then on every send
 // it stores reaches a durable consumer per API, which delivers it at least
-// once until the consumer settles it (ack or terminate). jetStream is the
-// implementation; another broker (RabbitMQ, Redis Streams) would be one more
-// type and one more case in openBroker, with nothing changed above it.
+// once until the consumer settles it (ack or terminate). jetStream,
+// rabbitMQ and redisStreams implement it; a backend is one more type and
+// one more case in openBroker, with nothing changed above it.
 type broker interface {
 	// Publish stores s durably, deduplicated by s.ID, and returns once the
 	// broker has it. duplicate reports that the broker already held s.ID.
@@ -28,9 +26,31 @@ type broker interface {
 	// Pending returns the messages api's consumer has not settled yet:
 	// not delivered, being handled, or waiting for a delayed redelivery.
 	Pending(ctx context.Context, api string) (int, error)
+	// Up reports whether the connection to the broker is up now.
+	Up() bool
 	// Close deletes what the run created on the broker and releases the
 	// connection (and the embedded server, if any).
 	Close(ctx context.Context) error
+}
+
+// restarter is a broker fanbench can stop and start itself (the embedded
+// NATS server), keeping what it stored.
+type restarter interface {
+	// Restart stops the broker, waits down (or until ctx ends), and starts
+	// it again from its store.
+	Restart(ctx context.Context, down time.Duration) error
+}
+
+// brokerConfig is what a broker needs to know about a run.
+type brokerConfig struct {
+	Name          string    // the run's name on the broker (Options.Stream)
+	APIs          [2]string // one consumer (queue, group) per API
+	AckWait       time.Duration
+	MaxAckPending int
+	MaxMessages   int           // stored messages per API
+	Reclaim       time.Duration // Redis: idle time after which a pending entry is reclaimed
+	StoreLabel    string        // embedded server: names its store directory
+	Logf          func(string, ...any)
 }
 
 // subscription is a stream of deliveries to one consumer.
@@ -62,27 +82,33 @@ type verdict interface {
 	Term() error
 }
 
-// openBroker opens the broker opt.URL names for a run delivering to apis:
-// an embedded NATS server when the URL is empty, else an external one.
+// openBroker opens the backend opt.Broker names for a run delivering to
+// apis: an embedded NATS server when the URL is empty, else the broker at
+// opt.URL.
 func openBroker(ctx context.Context, opt Options, apis [2]string) (broker, error) {
-	cfg := jetStreamConfig{
-		Stream:        opt.Stream,
+	cfg := brokerConfig{
+		Name:          opt.Stream,
 		APIs:          apis,
 		AckWait:       opt.AckWait,
 		MaxAckPending: opt.MaxAckPending,
+		MaxMessages:   opt.MaxMessages,
+		Reclaim:       max(opt.AckWait, opt.Backoff.Max),
+		StoreLabel:    opt.Stream,
 		Logf:          opt.Logf,
 	}
-	if opt.URL == "" {
+	for _, api := range apis {
+		if err := checkName("API", api); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case opt.URL == "":
 		return openEmbeddedJetStream(ctx, cfg)
-	}
-	u, err := url.Parse(opt.URL)
-	if err != nil {
-		return nil, fmt.Errorf("queue: broker URL %q: %w; want nats://host:port, or empty for the embedded server", opt.URL, err)
-	}
-	switch u.Scheme {
-	case "nats", "tls", "ws", "wss":
-		return openExternalJetStream(ctx, opt.URL, cfg)
+	case opt.Broker == BrokerRabbitMQ:
+		return openRabbitMQ(ctx, opt.URL, cfg)
+	case opt.Broker == BrokerRedis:
+		return openRedis(ctx, opt.URL, cfg)
 	default:
-		return nil, fmt.Errorf("queue: broker URL %q: scheme %q is not supported; want nats://host:port, or empty for the embedded server", opt.URL, u.Scheme)
+		return openExternalJetStream(ctx, opt.URL, cfg)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"sync"
 	"time"
 
@@ -68,4 +69,14 @@ func connectExternal(url string, logf func(string, ...any)) (*nats.Conn, error) 
 	}
 	return nil, fmt.Errorf("%w %s: %w; start a NATS server with JetStream (nats-server -js) there, or leave the broker URL empty to use the embedded one",
 		ErrConnect, url, err)
+}
+
+// redact returns rawURL with any password replaced by "xxxxx", for
+// messages.
+func redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }

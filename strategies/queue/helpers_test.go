@@ -2,18 +2,16 @@ package queue_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 	"go.uber.org/goleak"
 
@@ -27,37 +25,60 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// externalURL is the NATS server the external-broker tests use.
-const externalURL = "nats://127.0.0.1:4222"
+// The external brokers the tests use: the machine's servers.
+const (
+	natsURL   = "nats://127.0.0.1:4222"
+	rabbitURL = "amqp://guest:guest@127.0.0.1:5672/"
+	redisURL  = "redis://127.0.0.1:6379/0"
+)
 
-// requireBrokers, when "1" in the environment, turns an unreachable
-// external broker from a skip into a failure (CI sets it).
+// externalURL is the NATS server of the tests that need JetStream outside
+// the process.
+const externalURL = natsURL
+
+// requireBrokers, when set and not "0", turns an unreachable external
+// broker from a skip into a failure (CI sets it).
 const requireBrokers = "FANBENCH_REQUIRE_BROKERS"
 
-// brokers runs fn once on an embedded server (URL "") and once on the
-// external server at externalURL, as subtests "embedded" and "external".
+// brokers runs fn on every backend as subtests: "embedded" (URL ""),
+// "jetstream" (the machine's NATS server), "rabbitmq" and "redis".
 func brokers(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Helper()
 	t.Run("embedded", func(t *testing.T) { fn(t, "") })
-	t.Run("external", func(t *testing.T) {
-		needExternal(t)
-		fn(t, externalURL)
-	})
+	for _, b := range []struct{ name, url string }{
+		{"jetstream", natsURL}, {"rabbitmq", rabbitURL}, {"redis", redisURL},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			needServer(t, b.url)
+			fn(t, b.url)
+		})
+	}
 }
 
-// needExternal skips the test when the external server is unreachable,
-// unless FANBENCH_REQUIRE_BROKERS=1 says it must be there.
+// needExternal skips the test when the external NATS server is
+// unreachable, unless FANBENCH_REQUIRE_BROKERS says it must be there.
 func needExternal(t *testing.T) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", strings.TrimPrefix(externalURL, "nats://"), time.Second)
+	needServer(t, natsURL)
+}
+
+// needServer skips the test when the server at rawURL is unreachable,
+// unless FANBENCH_REQUIRE_BROKERS is set and not "0".
+func needServer(t *testing.T, rawURL string) {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", u.Host, time.Second)
 	if err == nil {
 		c.Close()
 		return
 	}
-	if os.Getenv(requireBrokers) == "1" {
-		t.Fatalf("external NATS server %s unreachable (%v) and %s=1", externalURL, err, requireBrokers)
+	if v := os.Getenv(requireBrokers); v != "" && v != "0" {
+		t.Fatalf("broker %s unreachable (%v) and %s=%s", u.Host, err, requireBrokers, v)
 	}
-	t.Skipf("external NATS server %s unreachable (%v); set %s=1 to fail instead", externalURL, err, requireBrokers)
+	t.Skipf("broker %s unreachable (%v); set %s=1 to fail instead", u.Host, err, requireBrokers)
 }
 
 // streamName returns a stream name unique to the test and the run, so a
@@ -122,36 +143,37 @@ func newQueue(t *testing.T, m *apis, opt queue.Options) *queue.Queue {
 		t.Fatalf("queue.New: %v", err)
 	}
 	t.Cleanup(func() {
+		created := q.Created()
 		if err := q.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 		if opt.URL != "" {
-			assertNoStreams(t, opt.URL, q.Stream())
+			assertGone(t, q.Broker(), opt.URL, created)
 		}
 	})
 	return q
 }
 
-// assertNoStreams fails the test if the broker at url still holds the
-// run's stream or its dead-letter stream: a shared broker is left clean.
+// assertGone fails the test if the broker at url still holds any of what
+// the run created (Queue.Created): a shared broker is left clean.
+func assertGone(t *testing.T, broker, url string, created []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	left, err := queue.Leftovers(ctx, broker, url, created)
+	if err != nil {
+		t.Errorf("check what is left on %s: %v", url, err)
+	}
+	if len(left) > 0 {
+		t.Errorf("after Close, %s still holds %v; want everything the run created deleted", url, left)
+	}
+}
+
+// assertNoStreams fails the test if the NATS server at url still holds
+// the run's stream or its dead-letter stream.
 func assertNoStreams(t *testing.T, url, stream string) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Errorf("check streams on %s: %v", url, err)
-		return
-	}
-	defer nc.Close()
-	js, err := queue.JetStream(nc)
-	if err != nil {
-		t.Errorf("check streams on %s: %v", url, err)
-		return
-	}
-	for _, s := range []string{stream, stream + queue.DeadLetterSuffix} {
-		if _, err := js.Stream(context.Background(), s); !errors.Is(err, jetstream.ErrStreamNotFound) {
-			t.Errorf("stream %s on %s after Close: %v; want it deleted", s, url, err)
-		}
-	}
+	assertGone(t, queue.BrokerJetStream, url, []string{stream, stream + queue.DeadLetterSuffix})
 }
 
 // sent is what a paced run of sends saw.

@@ -16,22 +16,19 @@ import (
 // second publish of it (its default, made explicit).
 const dedupWindow = 2 * time.Minute
 
-// jetStreamConfig is what a JetStream broker needs to know about a run.
-type jetStreamConfig struct {
-	Stream        string
-	APIs          [2]string
-	AckWait       time.Duration
-	MaxAckPending int
-	Logf          func(string, ...any)
-}
+// jsStoreFailed is the JetStream error code of a refused store; a stream
+// at its MaxMsgs with DiscardNew answers it with "maximum messages exceeded".
+const jsStoreFailed = 10077
 
 // jetStream is the NATS JetStream broker. A run has one stream with
 // interest retention, so a message stays until both consumers have settled
 // it, and one durable pull consumer per API without a subject filter, so
 // each gets every message. Dead letters go to a second stream with limits
-// retention, kept until Close deletes both.
+// retention, kept until Close deletes both. Both streams are bounded
+// (MaxMessages, twice that for the dead letters of two APIs) and refuse a
+// publish when full (DiscardNew) rather than drop what they hold.
 type jetStream struct {
-	cfg       jetStreamConfig
+	cfg       brokerConfig
 	where     string // the URL, or "embedded NATS server", for errors
 	nc        *nats.Conn
 	js        jetstream.JetStream
@@ -45,12 +42,15 @@ type jetStream struct {
 var _ broker = (*jetStream)(nil)
 
 // openEmbeddedJetStream starts an embedded server and opens the run on it.
-func openEmbeddedJetStream(ctx context.Context, cfg jetStreamConfig) (*jetStream, error) {
-	srv, err := startEmbedded(ctx)
+func openEmbeddedJetStream(ctx context.Context, cfg brokerConfig) (*jetStream, error) {
+	srv, err := startEmbedded(ctx, cfg.StoreLabel, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(srv.ns), nats.Name("fanbench queue"), nats.NoCallbacksAfterClientClose())
+	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("fanbench queue"), nats.NoCallbacksAfterClientClose(),
+		// While a restart keeps the server down, try again often and
+		// forever; publishes and acks wait in the client's buffer.
+		nats.MaxReconnects(-1), nats.ReconnectWait(embeddedReconnectWait))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%w embedded NATS server: %w", ErrConnect, err), srv.shutdown())
 	}
@@ -58,7 +58,7 @@ func openEmbeddedJetStream(ctx context.Context, cfg jetStreamConfig) (*jetStream
 }
 
 // openExternalJetStream connects to the server at url and opens the run there.
-func openExternalJetStream(ctx context.Context, url string, cfg jetStreamConfig) (*jetStream, error) {
+func openExternalJetStream(ctx context.Context, url string, cfg brokerConfig) (*jetStream, error) {
 	nc, err := connectExternal(url, cfg.Logf)
 	if err != nil {
 		return nil, err
@@ -68,14 +68,14 @@ func openExternalJetStream(ctx context.Context, url string, cfg jetStreamConfig)
 
 // openJetStream creates the run's streams and consumers over nc. On error
 // it deletes what it created and releases nc and srv.
-func openJetStream(ctx context.Context, nc *nats.Conn, srv *embedded, where string, cfg jetStreamConfig) (*jetStream, error) {
+func openJetStream(ctx context.Context, nc *nats.Conn, srv *embedded, where string, cfg brokerConfig) (*jetStream, error) {
 	j := &jetStream{
 		cfg:       cfg,
 		where:     where,
 		nc:        nc,
 		srv:       srv,
-		subject:   cfg.Stream + ".send",
-		dlq:       cfg.Stream + DeadLetterSuffix,
+		subject:   cfg.Name + ".send",
+		dlq:       cfg.Name + DeadLetterSuffix,
 		consumers: make(map[string]jetstream.Consumer, 2),
 	}
 	if err := j.setUp(ctx); err != nil {
@@ -99,7 +99,7 @@ func (j *jetStream) setUp(ctx context.Context) error {
 		}
 		return fmt.Errorf("queue: %s: JetStream account info: %w", j.where, err)
 	}
-	for _, name := range []string{j.cfg.Stream, j.dlq} {
+	for _, name := range []string{j.cfg.Name, j.dlq} {
 		switch _, err := js.Stream(ctx, name); {
 		case err == nil:
 			return fmt.Errorf("%w: %q on %s; choose another stream name or delete it", ErrStreamExists, name, j.where)
@@ -108,16 +108,18 @@ func (j *jetStream) setUp(ctx context.Context) error {
 		}
 	}
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
-		Name:        j.cfg.Stream,
+		Name:        j.cfg.Name,
 		Description: "fanbench queue strategy: one message per send, kept until both APIs' consumers settle it",
 		Subjects:    []string{j.subject},
 		Retention:   jetstream.InterestPolicy,
 		Storage:     jetstream.FileStorage,
 		Duplicates:  dedupWindow,
+		MaxMsgs:     int64(j.cfg.MaxMessages),
+		Discard:     jetstream.DiscardNew,
 	}); err != nil {
-		return fmt.Errorf("queue: %s: create stream %q: %w", j.where, j.cfg.Stream, err)
+		return fmt.Errorf("queue: %s: create stream %q: %w", j.where, j.cfg.Name, err)
 	}
-	j.created = append(j.created, j.cfg.Stream)
+	j.created = append(j.created, j.cfg.Name)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
 		Name:        j.dlq,
 		Description: "fanbench queue strategy: sends an API's consumer gave up on",
@@ -125,15 +127,14 @@ func (j *jetStream) setUp(ctx context.Context) error {
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,
 		Duplicates:  dedupWindow,
+		MaxMsgs:     2 * int64(j.cfg.MaxMessages),
+		Discard:     jetstream.DiscardNew,
 	}); err != nil {
 		return fmt.Errorf("queue: %s: create dead-letter stream %q: %w", j.where, j.dlq, err)
 	}
 	j.created = append(j.created, j.dlq)
 	for _, api := range j.cfg.APIs {
-		if err := checkName("consumer", api); err != nil {
-			return err
-		}
-		c, err := js.CreateConsumer(ctx, j.cfg.Stream, jetstream.ConsumerConfig{
+		c, err := js.CreateConsumer(ctx, j.cfg.Name, jetstream.ConsumerConfig{
 			Durable:       api,
 			Description:   "fanbench queue strategy: delivers every send to API " + api,
 			DeliverPolicy: jetstream.DeliverAllPolicy,
@@ -145,7 +146,7 @@ func (j *jetStream) setUp(ctx context.Context) error {
 			MaxAckPending: j.cfg.MaxAckPending,
 		})
 		if err != nil {
-			return fmt.Errorf("queue: %s: create consumer %q on %q: %w", j.where, api, j.cfg.Stream, err)
+			return fmt.Errorf("queue: %s: create consumer %q on %q: %w", j.where, api, j.cfg.Name, err)
 		}
 		j.consumers[api] = c
 	}
@@ -156,6 +157,10 @@ func (j *jetStream) setUp(ctx context.Context) error {
 func (j *jetStream) Publish(ctx context.Context, s strategies.Send) (bool, error) {
 	ack, err := j.js.Publish(ctx, j.subject, s.Body, jetstream.WithMsgID(s.ID))
 	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == jsStoreFailed && apiErr.Description == "maximum messages exceeded" {
+			return false, fmt.Errorf("%w: stream %q holds %d messages: %w", ErrFull, j.cfg.Name, j.cfg.MaxMessages, err)
+		}
 		return false, err
 	}
 	return ack.Duplicate, nil
@@ -173,7 +178,7 @@ func (j *jetStream) Subscribe(_ context.Context, api string, prefetch int) (subs
 		jetstream.WithMessagesErrOnMissingHeartbeat(false),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("queue: %s: consume %q for API %q: %w", j.where, j.cfg.Stream, api, err)
+		return nil, fmt.Errorf("queue: %s: consume %q for API %q: %w", j.where, j.cfg.Name, api, err)
 	}
 	return &jetStreamSub{it: it, logf: j.cfg.Logf}, nil
 }
@@ -205,6 +210,19 @@ func (j *jetStream) Pending(ctx context.Context, api string) (int, error) {
 		return 0, fmt.Errorf("queue: %s: consumer %q info: %w", j.where, api, err)
 	}
 	return int(info.NumPending) + info.NumAckPending, nil
+}
+
+// Up implements broker.
+func (j *jetStream) Up() bool { return j.nc.IsConnected() }
+
+// Restart implements restarter for the embedded server: the client
+// reconnects by itself once the server is back, and the streams and
+// consumers come back from the file store.
+func (j *jetStream) Restart(ctx context.Context, down time.Duration) error {
+	if j.srv == nil {
+		return fmt.Errorf("queue: %s is not embedded; fanbench cannot restart it (give the scenario's queue stop: and start: commands)", j.where)
+	}
+	return j.srv.restart(ctx, down)
 }
 
 // Close implements broker: it deletes the streams the run created (their

@@ -5,8 +5,10 @@
 // the leg, so a redelivery survives the worker that failed. Messages given
 // up on go to a dead-letter stream.
 //
-// The broker is NATS JetStream: an embedded server by default, so a run
-// needs nothing installed, or an external one at Options.URL.
+// The broker is NATS JetStream (an embedded server by default, so a run
+// needs nothing installed, or an external one), RabbitMQ or Redis Streams
+// at Options.URL; each stores what it is given before the user hears 202,
+// retries with a delay, dead-letters per API, and bounds what it stores.
 package queue
 
 import (
@@ -33,6 +35,12 @@ var (
 	ErrPublish = errors.New("queue: publish")
 	// ErrClosed is returned by Drain, and wrapped in Send's reply, after Close.
 	ErrClosed = errors.New("queue: closed")
+	// ErrUnavailable is wrapped in Send's reply (503) when the broker is
+	// down and Options.WaitOnOutage is off.
+	ErrUnavailable = errors.New("queue: broker unavailable")
+	// ErrFull is wrapped in Send's reply (503) when the broker holds
+	// Options.MaxMessages for an API and refuses more.
+	ErrFull = errors.New("queue: broker full")
 )
 
 // Queue is the queue strategy. It implements strategies.Strategy,
@@ -47,6 +55,9 @@ type Queue struct {
 	published     atomic.Int64
 	duplicates    atomic.Int64
 	publishErrors atomic.Int64
+	unavailable   atomic.Int64 // publish errors because the broker was down
+	restarts      atomic.Int64
+	pubLatency    latencyHistogram
 	loggedPublish atomic.Bool // the first publish error is logged, later ones only counted
 
 	cancel    context.CancelFunc // stops the consumers' work
@@ -107,9 +118,34 @@ func (*Queue) Name() string { return strategies.NameQueue }
 // Combine implements strategies.Strategy: the user does not wait for the legs.
 func (*Queue) Combine() strategies.Combine { return strategies.CombineNone }
 
-// Stream returns the name of the run's stream; its dead letters are in
-// Stream()+"_DLQ".
+// Stream returns the run's name on the broker (see Options.Stream).
 func (q *Queue) Stream() string { return q.opt.Stream }
+
+// Broker returns the backend in use: BrokerJetStream, BrokerRabbitMQ or
+// BrokerRedis.
+func (q *Queue) Broker() string { return q.opt.Broker }
+
+// RestartBroker stops the broker, keeps it down for down, and starts it
+// again: the embedded NATS server in process (its file store kept), an
+// external broker with Options.StopCommand and StartCommand. Sends during
+// the outage get 503 at once, or wait up to PublishTimeout with
+// WaitOnOutage; consumers resume when the broker is back. It returns when
+// the broker has been started again (not necessarily reconnected).
+func (q *Queue) RestartBroker(ctx context.Context, down time.Duration) error {
+	if q.closed.Load() {
+		return ErrClosed
+	}
+	var err error
+	if r, ok := q.broker.(restarter); ok && q.opt.URL == "" {
+		err = r.Restart(ctx, down)
+	} else {
+		err = restartExternal(ctx, q.opt.StopCommand, q.opt.StartCommand, q.opt.URL, down)
+	}
+	if err == nil {
+		q.restarts.Add(1)
+	}
+	return err
+}
 
 // Send implements strategies.Strategy. It publishes s with its id as the
 // broker's deduplication id and answers 202 once the broker has stored it.
@@ -120,9 +156,15 @@ func (q *Queue) Send(ctx context.Context, s strategies.Send) strategies.Reply {
 	if q.closed.Load() {
 		return q.publishFailed(s, ErrClosed)
 	}
+	if !q.opt.WaitOnOutage && !q.broker.Up() {
+		q.unavailable.Add(1)
+		return q.publishFailed(s, ErrUnavailable)
+	}
 	ctx, cancel := context.WithTimeout(ctx, q.opt.PublishTimeout)
 	defer cancel()
+	start := time.Now()
 	dup, err := q.broker.Publish(ctx, s)
+	q.pubLatency.record(time.Since(start))
 	if err != nil {
 		return q.publishFailed(s, err)
 	}
