@@ -31,8 +31,9 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./bench/ | tee bench.txt
 
+## bench-smoke: every benchmark of every package once, so none rots (make test runs it)
 bench-smoke:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./...
 
 FUZZTIME ?= 30s
 ## fuzz: the scenario decoder's native fuzz test (make fuzz FUZZTIME=5m for longer)
