@@ -252,9 +252,9 @@ func TestSeriesSeconds(t *testing.T) {
 
 func TestPacerFor(t *testing.T) {
 	ok := []scenarios.Load{
-		{Profile: scenarios.ProfileConstant, Rate: 0.5},
-		{Profile: scenarios.ProfileLinear, Rate: 1, Slope: 10},
-		{Profile: scenarios.ProfileSine, Rate: 100, Amp: 0, Period: time.Second},
+		{Profile: scenarios.ProfileConstant, Rate: 0.5, Duration: 10 * time.Second},
+		{Profile: scenarios.ProfileLinear, Rate: 1, Slope: 10, Duration: 10 * time.Second},
+		{Profile: scenarios.ProfileSine, Rate: 100, Amp: 0, Period: time.Second, Duration: 10 * time.Second},
 		{Profile: scenarios.ProfileSteps, Steps: []scenarios.Step{{Rate: 10, For: time.Second}}},
 	}
 	for _, l := range ok {
@@ -273,6 +273,11 @@ func TestPacerFor(t *testing.T) {
 		{Profile: scenarios.ProfileLinear, Rate: 0, Slope: 5},
 		{Profile: scenarios.ProfileSine, Rate: 10, Amp: 10, Period: time.Second},
 		{Profile: scenarios.ProfileSteps, Steps: []scenarios.Step{{Rate: math.Inf(1), For: time.Second}}},
+		{Profile: scenarios.ProfileSteps, Steps: []scenarios.Step{{Rate: math.NaN(), For: time.Second}}},
+		{Profile: scenarios.ProfileLinear, Rate: 1, Slope: math.NaN(), Duration: time.Second},
+		{Profile: scenarios.ProfileSine, Rate: 10, Amp: math.NaN(), Period: time.Second, Duration: time.Second},
+		// A period longer than the run sends nothing (issue 12, item 10).
+		{Rate: 1e-11, Duration: time.Minute},
 	}
 	for _, l := range bad {
 		if _, err := pacerFor(l); err == nil {

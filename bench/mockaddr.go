@@ -1,20 +1,17 @@
 package bench
 
 import (
-	"errors"
-	"net"
-	"strconv"
+	"fmt"
+
+	"github.com/fanbench/fanbench/mockapi"
 )
 
-// nextPort returns addr with its port increased by i (API b listens next to a).
+// nextPort returns the address of the i-th mock API of the pair addr
+// names (API b listens next to a).
 func nextPort(addr string, i int) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	p, perr := strconv.Atoi(port)
-	if err != nil || perr != nil || p < 0 || p > 65534 {
-		return "", errors.New("mock address " + strconv.Quote(addr) + ": want HOST:PORT such as 127.0.0.1:9001 (b takes PORT+1)")
+	host, port, err := mockapi.ParseListen(addr)
+	if err != nil {
+		return "", fmt.Errorf("mock address %w", err)
 	}
-	if p == 0 {
-		return addr, nil
-	}
-	return net.JoinHostPort(host, strconv.Itoa(p+i)), nil
+	return mockapi.ListenAddr(host, port, i), nil
 }

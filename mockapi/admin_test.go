@@ -36,7 +36,7 @@ func TestAdminAPI(t *testing.T) {
 		{"ledger summary", "GET", "ledger", "", 200, []string{`"ids": 3`, `"arrivals": 4`, `"effects": 3`}},
 		{"ledger ids", "GET", "ledger?ids=0000000000000001,nope", "", 200, []string{`"id": "0000000000000001"`, `"arrivals": 2`, `"effects": 1`, `"last_status": 200`, `"id": "nope"`, `"found": false`}},
 		{"metrics", "GET", "metrics", "", 200, []string{`fanbench_mock_requests_total{api="a",code="200"} 4`, `fanbench_mock_faults_total{api="a",kind="reset"} 0`, `fanbench_mock_latency_seconds_count{api="a"} 4`}},
-		{"put bad config", "PUT", "config", `{"latency":{"dist":"lognormal","median":"120ms","p99":"100ms"}}`, 400, []string{"latency.p99: 100ms is below median 120ms; p99 must be \\u003e= median"}},
+		{"put bad config", "PUT", "config", `{"latency":{"dist":"lognormal","median":"120ms","p99":"100ms"}}`, 400, []string{"latency.p99: 100ms is below median (120ms); want p99 of at least the median"}},
 		{"put unknown field", "PUT", "config", `{"latncy":{}}`, 400, []string{`unknown field`}},
 		{"put bad duration", "PUT", "config", `{"latency":{"dist":"fixed","value":"soon"}}`, 400, []string{`invalid duration`}},
 		{"patch keeps the latency", "PATCH", "config", `{"errors":[{"status":500,"rate":1}]}`, 200, []string{`"status": 500`, `"dist": "fixed"`, `"value": "1ms"`}},

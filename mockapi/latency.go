@@ -1,10 +1,11 @@
 package mockapi
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/fanbench/fanbench/field"
 )
 
 // Latency distribution names (Latency.Dist).
@@ -31,9 +32,14 @@ type Sampler interface {
 
 // Sampler validates l and returns a sampler for it. The empty Dist yields a
 // sampler that always returns 0. Errors name the offending field, e.g.
-// "latency.p99: 100ms is below median 120ms; p99 must be >= median".
+// "latency.p99: 100ms is below median (120ms); want p99 of at least the median".
 func (l Latency) Sampler() (Sampler, error) {
-	return l.compile("latency")
+	var es field.Errors
+	es.Nest("latency", l.Validate())
+	if err := field.Err(es); err != nil {
+		return nil, err
+	}
+	return l.build(), nil
 }
 
 var (
@@ -46,97 +52,41 @@ var (
 	_ Sampler = mixtureDist{}
 )
 
-// compile validates l; path prefixes every field name in errors.
-func (l Latency) compile(path string) (Sampler, error) {
-	if l.Max < 0 {
-		return nil, fmt.Errorf("%s.max: %v is negative; max must be >= 0 (0 = no cap)", path, l.Max.D())
-	}
+// build returns the sampler of l, which Validate accepted.
+func (l Latency) build() Sampler {
 	c := capNS(l.Max)
 	switch l.Dist {
-	case DistNone:
-		return fixedDist{}, nil
 	case DistFixed:
-		if l.Value < 0 {
-			return nil, fmt.Errorf("%s.value: %v is negative; value must be >= 0", path, l.Value.D())
-		}
-		return fixedDist{d: toDuration(float64(l.Value), c)}, nil
+		return fixedDist{d: toDuration(float64(l.Value), c)}
 	case DistUniform:
-		if l.Min < 0 {
-			return nil, fmt.Errorf("%s.min: %v is negative; min must be >= 0", path, l.Min.D())
-		}
-		if l.Max < l.Min {
-			return nil, fmt.Errorf("%s.max: %v is below min %v; uniform needs max >= min", path, l.Max.D(), l.Min.D())
-		}
-		return uniformDist{lo: float64(l.Min), span: float64(l.Max - l.Min)}, nil
+		return uniformDist{lo: float64(l.Min), span: float64(l.Max - l.Min)}
 	case DistNormal:
-		if l.Mean < 0 {
-			return nil, fmt.Errorf("%s.mean: %v is negative; mean must be >= 0", path, l.Mean.D())
-		}
-		if l.Stddev < 0 {
-			return nil, fmt.Errorf("%s.stddev: %v is negative; stddev must be >= 0", path, l.Stddev.D())
-		}
-		return normalDist{mean: float64(l.Mean), sd: float64(l.Stddev), cap: c}, nil
+		return normalDist{mean: float64(l.Mean), sd: float64(l.Stddev), cap: c}
 	case DistLognormal:
-		if l.Median <= 0 {
-			return nil, fmt.Errorf("%s.median: %v; lognormal needs median > 0", path, l.Median.D())
-		}
 		sigma := l.Sigma
-		switch {
-		case l.P99 != 0 && l.Sigma != 0:
-			return nil, fmt.Errorf("%s: both p99 and sigma are set; lognormal takes median with either p99 or sigma", path)
-		case l.P99 != 0:
-			if l.P99 < l.Median {
-				return nil, fmt.Errorf("%s.p99: %v is below median %v; p99 must be >= median", path, l.P99.D(), l.Median.D())
-			}
+		if l.P99 != 0 {
 			sigma = math.Log(float64(l.P99)/float64(l.Median)) / z99
-		case l.Sigma < 0 || math.IsNaN(l.Sigma) || math.IsInf(l.Sigma, 0):
-			return nil, fmt.Errorf("%s.sigma: %v; sigma must be a finite number >= 0", path, l.Sigma)
 		}
-		return lognormalDist{mu: math.Log(float64(l.Median)), sigma: sigma, cap: c}, nil
+		return lognormalDist{mu: math.Log(float64(l.Median)), sigma: sigma, cap: c}
 	case DistExponential:
-		if l.Mean <= 0 {
-			return nil, fmt.Errorf("%s.mean: %v; exponential needs mean > 0", path, l.Mean.D())
-		}
-		return exponentialDist{mean: float64(l.Mean), cap: c}, nil
+		return exponentialDist{mean: float64(l.Mean), cap: c}
 	case DistPareto:
-		if l.Scale <= 0 {
-			return nil, fmt.Errorf("%s.scale: %v; pareto needs scale > 0 (the minimum latency)", path, l.Scale.D())
-		}
-		if !(l.Alpha > 0) || math.IsInf(l.Alpha, 0) {
-			return nil, fmt.Errorf("%s.alpha: %v; pareto needs a finite alpha > 0", path, l.Alpha)
-		}
-		return paretoDist{scale: float64(l.Scale), invAlpha: 1 / l.Alpha, cap: c}, nil
+		return paretoDist{scale: float64(l.Scale), invAlpha: 1 / l.Alpha, cap: c}
 	case DistMixture:
-		return compileMixture(l, path, c)
-	default:
-		return nil, fmt.Errorf("%s.dist: unknown distribution %q; want one of fixed, uniform, normal, lognormal, exponential, pareto, mixture", path, l.Dist)
-	}
-}
-
-func compileMixture(l Latency, path string, c float64) (Sampler, error) {
-	if len(l.Parts) == 0 {
-		return nil, fmt.Errorf("%s.parts: empty; mixture needs at least one weighted part", path)
-	}
-	m := mixtureDist{cum: make([]float64, len(l.Parts)), parts: make([]Sampler, len(l.Parts)), cap: c}
-	total := 0.0
-	for i, p := range l.Parts {
-		pp := fmt.Sprintf("%s.parts[%d]", path, i)
-		if !(p.Weight > 0) || math.IsInf(p.Weight, 0) {
-			return nil, fmt.Errorf("%s.weight: %v; weights must be finite and > 0", pp, p.Weight)
+		m := mixtureDist{cum: make([]float64, len(l.Parts)), parts: make([]Sampler, len(l.Parts)), cap: c}
+		total := 0.0
+		for i, p := range l.Parts {
+			total += p.Weight
+			m.cum[i] = total
+			m.parts[i] = p.Latency.build()
 		}
-		s, err := p.Latency.compile(pp)
-		if err != nil {
-			return nil, err
+		for i := range m.cum {
+			m.cum[i] /= total
 		}
-		total += p.Weight
-		m.cum[i] = total
-		m.parts[i] = s
+		m.cum[len(m.cum)-1] = 1
+		return m
 	}
-	for i := range m.cum {
-		m.cum[i] /= total
-	}
-	m.cum[len(m.cum)-1] = 1
-	return m, nil
+	return fixedDist{}
 }
 
 // capNS converts an optional cap to float64 nanoseconds (+Inf when unset).

@@ -173,21 +173,26 @@ func TestSamplerErrors(t *testing.T) {
 		want string
 	}{
 		{"lognormal p99 below median", Latency{Dist: "lognormal", Median: D(120 * time.Millisecond), P99: D(100 * time.Millisecond)},
-			"latency.p99: 100ms is below median 120ms; p99 must be >= median"},
-		{"lognormal without median", Latency{Dist: "lognormal", P99: D(100 * time.Millisecond)}, "latency.median: 0s; lognormal needs median > 0"},
-		{"lognormal p99 and sigma", Latency{Dist: "lognormal", Median: D(time.Millisecond), P99: D(2 * time.Millisecond), Sigma: 1}, "both p99 and sigma"},
-		{"uniform max below min", Latency{Dist: "uniform", Min: D(20 * time.Millisecond), Max: D(10 * time.Millisecond)}, "latency.max: 10ms is below min 20ms"},
+			"latency.p99: 100ms is below median (120ms); want p99 of at least the median"},
+		{"lognormal without median", Latency{Dist: "lognormal", P99: D(100 * time.Millisecond)}, "latency.median: lognormal needs median above 0"},
+		{"lognormal p99 and sigma", Latency{Dist: "lognormal", Median: D(time.Millisecond), P99: D(2 * time.Millisecond), Sigma: 1}, "latency.sigma: give p99 or sigma, not both"},
+		{"uniform max below min", Latency{Dist: "uniform", Min: D(20 * time.Millisecond), Max: D(10 * time.Millisecond)}, "latency.max: 10ms is below min (20ms)"},
 		{"negative fixed", Latency{Dist: "fixed", Value: D(-time.Millisecond)}, "latency.value: -1ms is negative"},
-		{"exponential without mean", Latency{Dist: "exponential"}, "latency.mean: 0s; exponential needs mean > 0"},
-		{"pareto alpha 0", Latency{Dist: "pareto", Scale: D(time.Millisecond)}, "latency.alpha: 0; pareto needs a finite alpha > 0"},
+		{"exponential without mean", Latency{Dist: "exponential"}, "latency.mean: exponential needs mean above 0"},
+		{"pareto alpha 0", Latency{Dist: "pareto", Scale: D(time.Millisecond)}, "latency.alpha: pareto needs alpha above 0"},
 		{"unknown dist", Latency{Dist: "gamma"}, `latency.dist: unknown distribution "gamma"`},
-		{"empty mixture", Latency{Dist: "mixture"}, "latency.parts: empty"},
+		{"empty mixture", Latency{Dist: "mixture"}, "latency.parts: a mixture needs parts"},
 		{"mixture part weight", Latency{Dist: "mixture", Parts: []LatencyPart{{Weight: 0, Latency: Latency{Dist: "fixed"}}}}, "latency.parts[0].weight: 0"},
 		{"mixture part field", Latency{Dist: "mixture", Parts: []LatencyPart{
 			{Weight: 1, Latency: Latency{Dist: "fixed"}},
 			{Weight: 1, Latency: Latency{Dist: "lognormal", Median: D(2 * time.Millisecond), P99: D(time.Millisecond)}},
-		}}, "latency.parts[1].p99: 1ms is below median 2ms"},
+		}}, "latency.parts[1].p99: 1ms is below median (2ms)"},
 		{"negative max", Latency{Dist: "fixed", Max: D(-time.Second)}, "latency.max: -1s is negative"},
+		// Scenarios and the mock once disagreed on this one.
+		{"normal mean 0", Latency{Dist: "normal", Stddev: D(time.Millisecond)}, "latency.mean: normal needs mean above 0"},
+		{"field of another dist", Latency{Dist: "fixed", Value: D(time.Millisecond), Median: D(time.Millisecond)}, "latency.median: fixed takes value, max, not median"},
+		{"uniform without max", Latency{Dist: "uniform", Min: D(time.Millisecond)}, "latency.max: uniform draws between min and max"},
+		{"lognormal without spread", Latency{Dist: "lognormal", Median: D(time.Millisecond)}, "latency.p99: lognormal needs p99 (or sigma)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,11 +2,12 @@ package mockapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/fanbench/fanbench/field"
 )
 
 // profile is a validated, compiled Config: what ServeHTTP reads for one
@@ -44,107 +45,53 @@ type faultRule struct {
 // defaultSlowBody is how long slow_body dribbles when Duration is unset.
 const defaultSlowBody = time.Second
 
-// rateEpsilon absorbs float rounding when rates are summed.
-const rateEpsilon = 1e-9
-
-// compile validates cfg for the API called name. now is the origin of its
-// token bucket.
+// compile builds the profile of cfg for the API called name, refusing
+// what cfg.Validate reports. now is the origin of its token bucket.
 func compile(name string, cfg Config, now time.Time) (*profile, error) {
-	p := &profile{cfg: cfg, failFirst: cfg.FailFirst, requireKey: cfg.RequireIdempotencyKey, headerFaults: cfg.AllowHeaderFaults}
-	var err error
-	if p.latency, err = cfg.Latency.compile("latency"); err != nil {
+	if err := field.Err(cfg.Validate()); err != nil {
 		return nil, err
 	}
+	p := &profile{cfg: cfg, failFirst: cfg.FailFirst, requireKey: cfg.RequireIdempotencyKey, headerFaults: cfg.AllowHeaderFaults}
+	p.latency = cfg.Latency.build()
 
-	total := 0.0
-	for i, e := range cfg.Errors {
-		f := fmt.Sprintf("errors[%d]", i)
-		if e.Status < 400 || e.Status > 599 {
-			return nil, fmt.Errorf("%s.status: %d; want an HTTP error status from 400 to 599", f, e.Status)
+	// One uniform draw decides both: faults take [0, F), errors
+	// [F, F+E), so every configured rate is the share of all arrivals it
+	// gets.
+	var faultTotal float64
+	for _, f := range cfg.Faults {
+		k, _ := parseFaultKind(f.Kind)
+		d := f.Duration.D()
+		if k == faultSlowBody && d == 0 {
+			d = defaultSlowBody
 		}
-		if err := checkRate(f, e.Rate); err != nil {
-			return nil, err
-		}
+		faultTotal += f.Rate
+		p.faultCum = append(p.faultCum, faultTotal)
+		p.faults = append(p.faults, faultRule{kind: k, duration: d})
+	}
+	total := faultTotal
+	for _, e := range cfg.Errors {
 		total += e.Rate
 		p.errCum = append(p.errCum, total)
 		p.errors = append(p.errors, newErrorAnswer(name, e.Status, e.Body, e.Headers, "injected error"))
 	}
-
-	if cfg.FailFirst < 0 {
-		return nil, fmt.Errorf("fail_first: %d is negative; fail_first must be >= 0", cfg.FailFirst)
-	}
 	p.failAnswer = newErrorAnswer(name, http.StatusServiceUnavailable, "", nil, "fail_first: this id has not yet failed enough times")
 
 	if cfg.RateLimit != nil {
+		var err error
 		if p.bucket, err = newTokenBucket(*cfg.RateLimit, now); err != nil {
 			return nil, err
 		}
 		p.rateAnswer = newErrorAnswer(name, http.StatusTooManyRequests, "", nil, "rate_limit: token bucket empty")
 	}
 
-	if cfg.ConcurrencyLimit < 0 {
-		return nil, fmt.Errorf("concurrency_limit: %d is negative; concurrency_limit must be >= 0 (0 = off)", cfg.ConcurrencyLimit)
-	}
 	p.concurrency = int64(cfg.ConcurrencyLimit)
 	ls := cfg.LimitStatus
-	switch ls {
-	case 0:
+	if ls == 0 {
 		ls = http.StatusTooManyRequests
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-	default:
-		return nil, fmt.Errorf("limit_status: %d; want 429 or 503", cfg.LimitStatus)
 	}
 	p.limitAnswer = newErrorAnswer(name, ls, "", nil, "concurrency_limit: too many requests in flight")
-
-	total = 0
-	for i, f := range cfg.Faults {
-		path := fmt.Sprintf("faults[%d]", i)
-		k, ok := parseFaultKind(f.Kind)
-		if !ok {
-			return nil, fmt.Errorf("%s.kind: unknown fault %q; want one of %s", path, f.Kind, faultKindList())
-		}
-		if err := checkRate(path, f.Rate); err != nil {
-			return nil, err
-		}
-		if f.Duration < 0 {
-			return nil, fmt.Errorf("%s.duration: %v is negative; duration must be >= 0", path, f.Duration.D())
-		}
-		d := f.Duration.D()
-		if k == faultSlowBody && d == 0 {
-			d = defaultSlowBody
-		}
-		total += f.Rate
-		p.faultCum = append(p.faultCum, total)
-		p.faults = append(p.faults, faultRule{kind: k, duration: d})
-	}
-	// One uniform draw decides both: faults take [0, F), errors [F, F+E),
-	// so every configured rate is the share of all arrivals it gets.
-	faultTotal := total
-	for i := range p.errCum {
-		p.errCum[i] += faultTotal
-	}
-	if n := len(p.errCum); n > 0 {
-		total = p.errCum[n-1]
-	}
-	if total > 1+rateEpsilon {
-		return nil, fmt.Errorf("errors, faults: rates add up to %v; each arrival meets at most one error or fault, so the sum must be <= 1", total)
-	}
-
-	switch strings.ToLower(cfg.Idempotency) {
-	case "", "on", "true":
-		p.idempotent = true
-	case "off", "false":
-	default:
-		return nil, fmt.Errorf("idempotency: %q; want on or off", cfg.Idempotency)
-	}
+	p.idempotent = cfg.Idempotency != IdempotencyOff
 	return p, nil
-}
-
-func checkRate(path string, r float64) error {
-	if !(r >= 0 && r <= 1) {
-		return fmt.Errorf("%s.rate: %v is out of range; rate must be in [0, 1]", path, r)
-	}
-	return nil
 }
 
 // pick returns the index in cum that u in [0,1) falls into, or -1 past the end.

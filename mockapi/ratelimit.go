@@ -1,12 +1,13 @@
 package mockapi
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/fanbench/fanbench/field"
 )
 
 // tokenBucket is the RateLimit token bucket, written as GCRA (the generic
@@ -33,14 +34,10 @@ type limitInfo struct {
 }
 
 func newTokenBucket(rl RateLimit, origin time.Time) (*tokenBucket, error) {
-	if !(rl.RPS > 0) || math.IsInf(rl.RPS, 0) || rl.RPS > 1e9 {
-		return nil, fmt.Errorf("rate_limit.rps: %v; rps must be > 0 and <= 1e9", rl.RPS)
-	}
-	if rl.Burst < 0 {
-		return nil, fmt.Errorf("rate_limit.burst: %d is negative; burst must be >= 0 (0 means 1)", rl.Burst)
-	}
-	if rl.RetryAfter < 0 {
-		return nil, fmt.Errorf("rate_limit.retry_after: %v is negative; retry_after must be >= 0 (0 = until the next token)", rl.RetryAfter.D())
+	var es field.Errors
+	es.Nest("rate_limit", rl.Validate())
+	if err := field.Err(es); err != nil {
+		return nil, err
 	}
 	burst := int64(max(rl.Burst, 1))
 	interval := int64(math.Round(1e9 / rl.RPS))

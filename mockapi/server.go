@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -153,11 +152,7 @@ func (s *Server) Close() error {
 func ServeAll(ctx context.Context, host string, port int, apis ...*API) ([]*Server, error) {
 	servers := make([]*Server, 0, len(apis))
 	for i, a := range apis {
-		p := 0
-		if port != 0 {
-			p = port + i
-		}
-		s, err := Serve(ctx, a, net.JoinHostPort(host, strconv.Itoa(p)))
+		s, err := Serve(ctx, a, ListenAddr(host, port, i))
 		if err != nil {
 			for _, s := range servers {
 				_ = s.Close()

@@ -7,6 +7,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/fanbench/fanbench/field"
 )
 
 // builtinFS holds the built-in scenarios, one YAML file each.
@@ -56,7 +58,7 @@ func BuiltinSource(name string) ([]byte, error) {
 	names := builtinNames()
 	if !slices.Contains(names, name) {
 		return nil, fmt.Errorf("unknown built-in scenario %q%s; want one of %s",
-			name, suggest(name, names), strings.Join(names, ", "))
+			name, field.Suggest(name, names), strings.Join(names, ", "))
 	}
 	return builtinFS.ReadFile(builtinPath(name))
 }

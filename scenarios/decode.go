@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/fanbench/fanbench/field"
 	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/strategies"
 )
@@ -316,7 +317,7 @@ func (d *decoder) structure(n ast.Node, path string, v reflect.Value) {
 		i := slices.IndexFunc(fields, func(f yamlField) bool { return f.name == e.key })
 		if i < 0 {
 			names := fieldNames(fields)
-			d.r.at(e.keyPos, p, "unknown field%s; want one of %s", suggest(e.key, names), strings.Join(names, ", "))
+			d.r.at(e.keyPos, p, "unknown field%s; want one of %s", field.Suggest(e.key, names), strings.Join(names, ", "))
 			continue
 		}
 		d.decode(e.value, e.keyPos, p, v.FieldByIndex(fields[i].index))

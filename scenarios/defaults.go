@@ -22,7 +22,6 @@ const DefaultName = "quick"
 //	drain_timeout      30s
 //	apis.*.idempotency on
 //	strategies         [sequential, errgroup]
-//	strategies[].wait  all (gateway)
 //	policy             retries 0 when policy is absent entirely
 //	policy.timeout     2s whenever unset, in every policy: a leg always has
 //	                   a per-attempt timeout below the user's
@@ -36,7 +35,6 @@ const (
 	defaultUserTimeout  = 10 * time.Second
 	defaultDrainTimeout = 30 * time.Second
 	defaultIdempotency  = "on"
-	defaultGatewayWait  = "all"
 	defaultLegTimeout   = 2 * time.Second
 )
 
@@ -74,11 +72,6 @@ func fillScenario(s *Scenario, named func(path string) bool) {
 	}
 	if !named("strategies") {
 		s.Strategies = defaultStrategies()
-	}
-	for i := range s.Strategies {
-		if s.Strategies[i].Name == strategies.NameGateway && s.Strategies[i].Wait == "" {
-			s.Strategies[i].Wait = defaultGatewayWait
-		}
 	}
 }
 

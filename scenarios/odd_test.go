@@ -30,7 +30,7 @@ func TestOddInputs(t *testing.T) {
 		{"negative zero duration", strings.Replace(minimal, "duration: 5s", "duration: -0s", 1), false, "load.duration"},
 		{"empty strategies", minimal + "strategies: []\n", false, "the list is empty"},
 		{"null strategies", minimal + "strategies:\n", true, ""},
-		{"null strategy item", minimal + "strategies: [~]\n", false, "missing name"},
+		{"null strategy item", minimal + "strategies: [~]\n", false, "name: missing"},
 		{"strategy as list", minimal + "strategies: [[queue]]\n", false, "want a mapping"},
 		{"headers", strings.Replace(minimal, "b: {}", "b: {errors: [{status: 503, rate: 0.1, headers: {Retry-After: 1}}]}", 1), true, ""},
 		{"headers as list", strings.Replace(minimal, "b: {}", "b: {errors: [{status: 503, rate: 0.1, headers: [x]}]}", 1), false, "want a mapping"},

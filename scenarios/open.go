@@ -7,6 +7,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/fanbench/fanbench/field"
 )
 
 // Open returns the scenario nameOrPath names: a built-in scenario when it
@@ -34,7 +36,7 @@ func open(nameOrPath string, parse func(string, []byte) (*Scenario, error)) (*Sc
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\.`) {
 			return nil, fmt.Errorf("scenario %q is neither a built-in%s (%s) nor a file",
-				nameOrPath, suggest(nameOrPath, names), strings.Join(names, ", "))
+				nameOrPath, field.Suggest(nameOrPath, names), strings.Join(names, ", "))
 		}
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fanbench/fanbench/field"
+
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
 )
@@ -75,17 +77,10 @@ func parentPath(path string) string {
 }
 
 // joinPath appends a key to a field path.
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
+func joinPath(path, key string) string { return field.Join(path, key) }
 
 // indexPath appends a list index to a field path.
-func indexPath(path string, i int) string {
-	return fmt.Sprintf("%s[%d]", path, i)
-}
+func indexPath(path string, i int) string { return field.Index(path, i) }
 
 // reportFunc records one problem at a field path. Checks take one so that
 // the same check can report everything (the scenario's own fields) or only
@@ -131,4 +126,41 @@ func (r *report) under(root string) reportFunc {
 		}
 		r.addf(path, format, args...)
 	}
+}
+
+// field records a problem a validator found with a field of the scenario.
+// A problem in an overlay (a strategy's policy, a phase's set) counts only
+// when the overlay's node names the field (see under). A field of a value
+// written in shorthand (a strategy as its bare name) is reported at the
+// value.
+func (r *report) field(e field.Error) {
+	if root, ok := overlayRoot(e.Path); ok {
+		r.under(root)(e.Path, "%s", e.Msg)
+		return
+	}
+	path := e.Path
+	if found, _ := r.idx.nearest(path); found != path && isScalar(r.idx.node(found)) {
+		path = found
+	}
+	r.addf(path, "%s", e.Msg)
+}
+
+// overlayRoot returns the overlay (strategies[i].policy or phases[i].set)
+// that path lies in, if any.
+func overlayRoot(path string) (string, bool) {
+	for _, o := range []struct{ list, key string }{{"strategies[", "policy"}, {"phases[", "set"}} {
+		rest, ok := strings.CutPrefix(path, o.list)
+		if !ok {
+			continue
+		}
+		i := strings.Index(rest, "]")
+		if i < 0 {
+			continue
+		}
+		root := o.list + rest[:i+1] + "." + o.key
+		if path == root || strings.HasPrefix(path, root+".") || strings.HasPrefix(path, root+"[") {
+			return root, true
+		}
+	}
+	return "", false
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fanbench/fanbench/field"
 	"github.com/fanbench/fanbench/strategies"
 )
 
@@ -106,7 +107,7 @@ func metricUnit(metric string) (string, error) {
 				return f.unit, nil
 			}
 			return "", fmt.Errorf("unknown metric %q%s; %s takes %s", metric,
-				suggest(rest, f.members), f.prefix, strings.Join(f.members, ", "))
+				field.Suggest(rest, f.members), f.prefix, strings.Join(f.members, ", "))
 		}
 		if metric == f.prefix {
 			return "", fmt.Errorf("metric %s needs one of %s after it, such as %s.%s",
@@ -122,7 +123,7 @@ func metricUnit(metric string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("unknown metric %q%s; want one of %s", metric,
-		suggest(metric, SLOMetrics()), strings.Join(heads, ", "))
+		field.Suggest(metric, SLOMetrics()), strings.Join(heads, ", "))
 }
 
 // sloOps are the comparison operators, longest first so that "<=" is not
@@ -164,7 +165,7 @@ func ParseSLO(expr string) (SLO, error) {
 	valid = append(valid, strategies.NameExternal)
 	if !slices.Contains(valid, target) {
 		return SLO{}, fmt.Errorf("%q: unknown strategy %q%s; want one of %s", s.Expr, target,
-			suggest(target, valid), strings.Join(valid, ", "))
+			field.Suggest(target, valid), strings.Join(valid, ", "))
 	}
 	s.Strategy, s.Metric = target, metric
 	unit, err := metricUnit(metric)

@@ -1,135 +1,136 @@
 package scenarios
 
 import (
+	"math"
 	"slices"
 	"strings"
 
+	"github.com/fanbench/fanbench/field"
 	"github.com/fanbench/fanbench/strategies"
 )
 
-// validate checks a decoded, defaulted and overlaid scenario and records
-// every problem in r. It parses the SLOs into s.SLOs.
-func validate(s *Scenario, r *report) {
-	add := r.addf
-	validateName(s.Name, add)
-	if !r.idx.present("apis") {
-		add("apis", "missing; want exactly the APIs a and b, such as {a: {latency: {dist: fixed, value: 40ms}}, b: {}}")
-	} else {
-		for _, api := range []string{APIA, APIB} {
-			if p := joinPath("apis", api); !r.idx.has(p) {
-				add(p, "missing; want exactly the APIs a and b")
-			}
+// Validate returns every problem with the scenario's values, each with the
+// path of its field ("apis.b.latency.p99", "load.rate"). The rules of
+// each part are those of the package that owns it (mockapi.Config,
+// strategies.Spec and Policy, Load); Validate adds the scenario's own:
+// its name, each strategy once, the phase timeline and the run's length.
+// Parse runs it and says where each field was written; `fanbench run`
+// runs it again after its flags have changed the scenario.
+func (s *Scenario) Validate() []field.Error {
+	return s.problems(true)
+}
+
+// problems is Validate; withLoad is false for a mocks-only file without a
+// load.
+func (s *Scenario) problems(withLoad bool) field.Errors {
+	var es field.Errors
+	validateName(s.Name, &es)
+	es.Nest("apis.a", s.APIs.A.Validate())
+	es.Nest("apis.b", s.APIs.B.Validate())
+	if withLoad {
+		es.Nest("load", s.Load.Validate())
+	}
+	switch {
+	case s.DrainTimeout < 0:
+		es.Addf("drain_timeout", "%s is negative; want a bound on the wait for in-flight work, such as 30s", s.DrainTimeout)
+	case s.DrainTimeout > MaxSpan:
+		es.Addf("drain_timeout", "%s is longer than a run may last; want at most %s, such as 30s", s.DrainTimeout, MaxSpan)
+	}
+	if span := Span(s.Load.Warmup, s.Load.Duration, s.DrainTimeout); span > MaxSpan {
+		sum := "is " + span.String()
+		if span == math.MaxInt64 {
+			sum = "overflows a duration"
+		}
+		es.Addf("load.duration", "warmup + duration + drain_timeout %s; want at most %v: the mock APIs' ledgers keep arrival times to the microsecond for 71 minutes", sum, MaxSpan)
+	}
+	es.Nest("policy", s.Policy.Validate())
+	seen := make(map[string]int)
+	for i, sp := range s.Strategies {
+		p := field.Index("strategies", i)
+		es.Nest(p, sp.Validate())
+		if sp.Name == "" {
+			continue
+		}
+		if j, dup := seen[sp.Name]; dup {
+			es.Addf(field.Join(p, "name"), "%s is listed twice (also strategies[%d]); want each strategy once", sp.Name, j)
+		} else {
+			seen[sp.Name] = i
 		}
 	}
-	validateAPI(&s.APIs.A, "apis.a", add)
-	validateAPI(&s.APIs.B, "apis.b", add)
-	if !r.idx.present("load") && !r.mocksOnly {
-		add("load", "missing; want a load such as {rate: 100, duration: 30s}")
-	} else if r.idx.present("load") {
-		validateLoad(&s.Load, add)
-	}
-	checkDuration(add, "drain_timeout", s.DrainTimeout, "a bound on the wait for in-flight work, such as 30s")
-	if span := s.Load.Warmup + s.Load.Duration + s.DrainTimeout; span > MaxSpan {
-		add("load.duration", "warmup + duration + drain_timeout is %v; want at most %v: the mock APIs' ledgers keep arrival times to the microsecond for 71 minutes", span, MaxSpan)
-	}
-	validatePolicy(&s.Policy, "policy", add)
-	validateStrategies(s.Strategies, r)
-	validatePhases(s, r)
-	s.SLOs = validateSLOs(s, add)
+	s.validatePhases(&es)
+	return es
 }
 
 // validateName checks the scenario name: [a-z0-9-]+.
-func validateName(name string, add reportFunc) {
+func validateName(name string, es *field.Errors) {
 	if name == "" {
-		add("name", "missing; want a name of lower-case letters, digits and dashes, such as flaky-b")
+		es.Addf("name", "missing; want a name of lower-case letters, digits and dashes, such as flaky-b")
 		return
 	}
 	for _, c := range name {
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			add("name", "%q has %q; want lower-case letters, digits and dashes only, such as flaky-b", name, c)
+			es.Addf("name", "%q has %q; want lower-case letters, digits and dashes only, such as flaky-b", name, c)
 			return
-		}
-	}
-}
-
-// validateStrategies checks the strategy list: known names, each once,
-// options only where they apply, and what each strategy's policy names.
-func validateStrategies(specs []strategies.Spec, r *report) {
-	if r.idx.present("strategies") && len(specs) == 0 {
-		r.addf("strategies", "the list is empty; want at least one of %s (or omit it for sequential and errgroup)", strings.Join(strategies.Names(), ", "))
-	}
-	seen := make(map[string]int)
-	for i, sp := range specs {
-		p := indexPath("strategies", i)
-		at := func(field string) string { return joinPath(p, field) }
-		namePath := p
-		if r.idx.has(at("name")) {
-			namePath = at("name")
-		}
-		switch {
-		case sp.Name == "":
-			r.addf(namePath, "missing name; want one of %s", strings.Join(strategies.Names(), ", "))
-		case !slices.Contains(strategies.Names(), sp.Name):
-			checkOneOf(r.addf, namePath, "strategy", sp.Name, strategies.Names()...)
-		default:
-			if j, dup := seen[sp.Name]; dup {
-				r.addf(namePath, "%s is listed twice (also strategies[%d]); want each strategy once", sp.Name, j)
-			} else {
-				seen[sp.Name] = i
-			}
-		}
-		if sp.Name != strategies.NameErrgroup && r.idx.has(at("cancel_on_error")) {
-			r.addf(at("cancel_on_error"), "only errgroup takes cancel_on_error; remove it")
-		}
-		if sp.Name == strategies.NameGateway {
-			checkOneOf(r.addf, at("wait"), "gateway wait", sp.Wait, "all", "none")
-		} else if r.idx.has(at("wait")) {
-			r.addf(at("wait"), "only gateway takes wait; remove it")
-		}
-		if sp.Name == strategies.NameQueue {
-			q := at("queue")
-			checkNonNegative(r.addf, joinPath(q, "concurrency"), float64(sp.Queue.Concurrency), "messages in flight per consumer, 0 (default 64) or more")
-			checkDuration(r.addf, joinPath(q, "ack_wait"), sp.Queue.AckWait, "0 (default 30s) or more")
-			checkNonNegative(r.addf, joinPath(q, "max_deliver"), float64(sp.Queue.MaxDeliver), "delivery attempts, 0 (default: retries + 1) or more")
-		} else if r.idx.has(at("queue")) {
-			r.addf(at("queue"), "only queue takes queue options; remove them")
-		}
-		if sp.Policy != nil && r.idx.has(at("policy")) {
-			validatePolicy(sp.Policy, at("policy"), r.under(at("policy")))
 		}
 	}
 }
 
 // validatePhases checks the fault timeline: phases in time order within
 // the measurement, on API a or b, each either setting or resetting.
-func validatePhases(s *Scenario, r *report) {
+func (s *Scenario) validatePhases(es *field.Errors) {
 	for i, ph := range s.Phases {
-		p := indexPath("phases", i)
-		at := func(field string) string { return joinPath(p, field) }
+		p := field.Index("phases", i)
+		at := func(name string) string { return field.Join(p, name) }
 		switch {
 		case ph.At < 0:
-			r.addf(at("at"), "%s is negative; want an offset from the start of measurement, 0 or more", ph.At)
+			es.Addf(at("at"), "%s is negative; want an offset from the start of measurement, 0 or more", ph.At)
 		case s.Load.Duration > 0 && ph.At >= s.Load.Duration:
-			r.addf(at("at"), "%s is not before the end of the load (%s), so the phase would never start", ph.At, s.Load.Duration)
+			es.Addf(at("at"), "%s is not before the end of the load (%s), so the phase would never start", ph.At, s.Load.Duration)
 		case i > 0 && ph.At < s.Phases[i-1].At:
-			r.addf(at("at"), "%s comes before phases[%d].at (%s); want the phases in time order", ph.At, i-1, s.Phases[i-1].At)
+			es.Addf(at("at"), "%s comes before phases[%d].at (%s); want the phases in time order", ph.At, i-1, s.Phases[i-1].At)
 		}
 		if _, ok := s.APIs.Profile(ph.API); !ok {
 			if ph.API == "" {
-				r.addf(at("api"), "missing; want a or b")
+				es.Addf(at("api"), "missing; want a or b")
 			} else {
-				checkOneOf(r.addf, at("api"), "API", ph.API, APIA, APIB)
+				es.OneOf(at("api"), "API", ph.API, APIA, APIB)
 			}
 		}
 		switch {
 		case ph.Set != nil && ph.Reset:
-			r.addf(p, "both set and reset; want one: set changes the profile, reset: true restores it")
+			es.Addf(p, "both set and reset; want one: set changes the profile, reset: true restores it")
 		case ph.Set == nil && !ph.Reset:
-			r.addf(p, "neither set nor reset; want set: {...} to change the profile or reset: true to restore it")
+			es.Addf(p, "neither set nor reset; want set: {...} to change the profile or reset: true to restore it")
 		case ph.Set != nil:
-			validateAPI(ph.Set, at("set"), r.under(at("set")))
+			es.Nest(at("set"), ph.Set.Validate())
 		}
 	}
+}
+
+// validate checks a decoded, defaulted and overlaid scenario and records
+// every problem in r at the place the file wrote it. It parses the SLOs
+// into s.SLOs.
+func validate(s *Scenario, r *report) {
+	withLoad := r.idx.present("load")
+	for _, e := range s.problems(withLoad) {
+		r.field(e)
+	}
+	if !r.idx.present("apis") {
+		r.addf("apis", "missing; want exactly the APIs a and b, such as {a: {latency: {dist: fixed, value: 40ms}}, b: {}}")
+	} else {
+		for _, api := range []string{APIA, APIB} {
+			if p := joinPath("apis", api); !r.idx.has(p) {
+				r.addf(p, "missing; want exactly the APIs a and b")
+			}
+		}
+	}
+	if !withLoad && !r.mocksOnly {
+		r.addf("load", "missing; want a load such as {rate: 100, duration: 30s}")
+	}
+	if r.idx.present("strategies") && len(s.Strategies) == 0 {
+		r.addf("strategies", "the list is empty; want at least one of %s (or omit it for sequential and errgroup)", strings.Join(strategies.Names(), ", "))
+	}
+	s.SLOs = validateSLOs(s, r.addf)
 }
 
 // validateSLOs parses the SLO gates, checking that each names a metric and

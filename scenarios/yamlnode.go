@@ -119,3 +119,9 @@ func describe(n ast.Node) string {
 	}
 	return fmt.Sprintf("a %s", n.Type().YAMLName())
 }
+
+// isScalar reports whether n is a scalar value: a string, number or bool.
+func isScalar(n ast.Node) bool {
+	_, ok := scalarText(n)
+	return ok
+}

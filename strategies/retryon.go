@@ -24,7 +24,7 @@ type retryOn struct {
 
 // newRetryOn compiles conds. An empty list means all four conditions.
 // Entries that are none of the conditions match nothing: policies reach a
-// leg validated (scenarios.validatePolicy names the bad entry for people).
+// leg validated (Policy.Validate names the bad entry for people).
 func newRetryOn(conds []string) retryOn {
 	if len(conds) == 0 {
 		return retryOn{s429: true, s5xx: true, network: true, timeout: true}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,10 +38,9 @@ records every arrival in its ledger; the admin API is under /_fanbench/
 			if cmd.Flags().Changed("seed") {
 				sc.Seed = seed
 			}
-			host, portStr, err := net.SplitHostPort(listen)
-			port, perr := strconv.Atoi(portStr)
-			if err != nil || perr != nil || port < 0 || port > 65534 {
-				return usageError("--listen %q: want HOST:PORT such as 127.0.0.1:9001 (b takes PORT+1)", listen)
+			host, port, err := mockapi.ParseListen(listen)
+			if err != nil {
+				return usageError("--listen %v", err)
 			}
 			remote := !isLoopback(host)
 			if remote && token == "" {
@@ -66,10 +63,7 @@ records every arrival in its ledger; the admin API is under /_fanbench/
 					api.SetAdminToken(token)
 				}
 				api.AllowRemoteAdmin(remote)
-				addr := net.JoinHostPort(host, strconv.Itoa(port+i))
-				if port == 0 {
-					addr = net.JoinHostPort(host, "0")
-				}
+				addr := mockapi.ListenAddr(host, port, i)
 				srv, err := mockapi.Serve(ctx, api, addr)
 				if err != nil {
 					return withCode(exitUsage, fmt.Errorf("--listen: API %s on %s: %w", name, addr, err))

@@ -117,6 +117,11 @@ func TestRunBadInput(t *testing.T) {
 		{"rate beyond vegeta", []string{"--rate", "3e9"}, []string{"--rate", "at most"}},
 		{"NaN rate", []string{"--rate", "NaN"}, []string{"--rate"}},
 		{"run longer than the ledgers", []string{"--duration", "2h"}, []string{"--duration", "71 minutes"}},
+		// Issue 12, items 9 and 10: a sum that wraps round, a rate that never sends.
+		{"overflowing sum", []string{"--warmup", "2562047h", "--duration", "2562047h"}, []string{"--duration/--warmup", "overflows"}},
+		{"negative warm-up", []string{"--warmup", "-1s"}, []string{"--warmup", "negative"}},
+		{"zero duration", []string{"--duration", "0s"}, []string{"--duration", "above 0"}},
+		{"rate slower than the run", []string{"--rate", "1e-11"}, []string{"--rate", "load.rate", "after the end"}},
 		{"bad mock address", []string{"--target", "http://127.0.0.1:9/x", "--mock-listen", "bogus"}, []string{"--mock-listen", "HOST:PORT"}},
 		{"remote mock address", []string{"--target", "http://127.0.0.1:9/x", "--mock-listen", "0.0.0.0:9001"}, []string{"--mock-listen", "--allow-remote"}},
 		{"zero repeats", []string{"--repeat", "0"}, []string{"--repeat"}},

@@ -14,14 +14,15 @@ import (
 	"github.com/fanbench/fanbench/strategies"
 )
 
-// Wait modes (Options.Wait).
+// Wait modes (Options.Wait), named once in strategies so that a Spec can
+// be validated where it is declared.
 const (
 	// WaitAll answers after both legs: 200 when both succeeded, else 502
 	// naming the failed legs, with X-Fanbench-Completed: true|false.
-	WaitAll = "all"
+	WaitAll = strategies.WaitAll
 	// WaitNone answers 202 at once and delivers in the background with
 	// bounded concurrency; what it fails to deliver shows up as lost.
-	WaitNone = "none"
+	WaitNone = strategies.WaitNone
 )
 
 // ErrClosed is returned by Drain after Close.

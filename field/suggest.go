@@ -1,12 +1,12 @@
-package scenarios
+package field
 
 import "fmt"
 
-// suggest returns ` (did you mean "x"?)` when one of valid is a likely
+// Suggest returns ` (did you mean "x"?)` when one of valid is a likely
 // misspelling of got, else "". A likely misspelling is at most two edits
 // away, and at most one edit per three letters, so that "c" is not taken
 // for "a".
-func suggest(got string, valid []string) string {
+func Suggest(got string, valid []string) string {
 	best, bestDist := "", min(3, len(got)/3+1)
 	for _, v := range valid {
 		if d := editDistance(got, v); d < bestDist {
