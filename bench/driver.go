@@ -58,6 +58,12 @@ type driverConfig struct {
 	// tagged with attack.
 	sink   vegeta.Encoder
 	attack string
+	// part, when set, is the share of the schedule this driver sends (a
+	// worker of a distributed run); the others' sends are walked, not sent.
+	part Part
+	// start, when set, is the schedule's time zero (a distributed run's
+	// agreed instant) instead of the moment run is called.
+	start time.Time
 }
 
 // driver runs one open-loop load. It owns the recorder its sends report
@@ -91,6 +97,9 @@ type drive struct {
 	peakInFlight  int64
 	maxLag        time.Duration
 	interrupted   bool
+	// include, when set, says which seqs below sent this drive launched
+	// (a distributed run reconciles only its live workers' sends).
+	include func(seq uint64) bool
 	// cpuStart is the process CPU time when measurement began (the first
 	// measured send), -1 if it never did; the engine reads the clock again
 	// after the drain, so that deliveries made in the background count.
@@ -116,6 +125,9 @@ func (dr *driver) run(ctx context.Context) *drive {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	d.began = time.Now()
+	if !c.start.IsZero() {
+		d.began = c.start
+	}
 	d.rec.began = d.began
 	if c.onStart != nil {
 		c.onStart(d.began)
@@ -127,6 +139,10 @@ loop:
 		due, ok := sched.next(total)
 		if !ok {
 			break
+		}
+		if !c.part.Has(sched.n - 1) {
+			d.sent = sched.n // another worker's send: walked, not sent
+			continue
 		}
 		if wait := due - time.Since(d.began); wait > 0 {
 			timer.Reset(wait)

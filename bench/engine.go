@@ -5,6 +5,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +47,14 @@ type Options struct {
 	// BrokerURL, when set, is the message broker the strategies that use
 	// one connect to, instead of their spec's or an embedded one.
 	BrokerURL string
+	// FrontListen is where a strategy's front listens (host:port; default
+	// 127.0.0.1:0). A serve host of a distributed run listens where its
+	// workers reach it.
+	FrontListen string
+	// FrontURL, when set, turns the front's listening address into the URL
+	// the drivers use (a serve host behind a Service or NAT); by default
+	// it is http://<listening address>/send.
+	FrontURL func(addr net.Addr) string
 	// MockAddr, when set, is where API a listens (b on the next port), so
 	// a service the user runs can be configured with fixed URLs.
 	MockAddr string
@@ -209,9 +218,10 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 		}
 		handler = strategies.NewFront(r.built.Strategy)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	listen := cmp.Or(opt.FrontListen, "127.0.0.1:0")
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return nil, fmt.Errorf("listen for the front: %w", err)
+		return nil, fmt.Errorf("listen for the front on %s: %w", listen, err)
 	}
 	front := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan struct{})
@@ -222,6 +232,9 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 		return err
 	})
 	r.url = "http://" + ln.Addr().String() + "/send"
+	if opt.FrontURL != nil {
+		r.url = opt.FrontURL(ln.Addr())
+	}
 	return r, nil
 }
 

@@ -36,7 +36,7 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 		if !ok {
 			break
 		}
-		if seq < d.firstMeasured {
+		if seq < d.firstMeasured || d.include != nil && !d.include(seq) {
 			continue
 		}
 		id := ids.id(seq)

@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"bytes"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fanbench/fanbench/reports"
+	"github.com/fanbench/fanbench/scenarios"
+	"github.com/fanbench/fanbench/strategies"
+)
+
+// Three drivers each sending their part of the schedule to one host add
+// up to the single-driver run: every scheduled send once, with the same
+// ids, exact merged histograms, every send reconciled.
+func TestDrivePartsMergeToTheWholeRun(t *testing.T) {
+	sc := fixedScenario(20*time.Millisecond, 30*time.Millisecond, 150, 2*time.Second, strategies.NameSequential)
+	sc.Load.Warmup = 300 * time.Millisecond
+	host, err := StartHost(t.Context(), sc, strategies.NameSequential, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	const n = 3
+	start := time.Now().Add(100 * time.Millisecond)
+	host.Begin(t.Context(), start)
+	ms := make([]*Measured, n)
+	bins := make([]bytes.Buffer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for k := range n {
+		wg.Go(func() {
+			opt := Options{ResultsOut: func(string) (io.WriteCloser, error) { return nopCloser{&bins[k]}, nil }}
+			ms[k], errs[k] = Drive(t.Context(), sc, strategies.NameSequential, host.URL(), Part{K: k, N: n}, start, opt)
+		})
+	}
+	wg.Wait()
+	var parts []PartWalked
+	var sum, assigned int64
+	for k, err := range errs {
+		if err != nil {
+			t.Fatalf("driver %d: %v", k, err)
+		}
+		parts = append(parts, PartWalked{Part: ms[k].Part, Walked: ms[k].Walked})
+		sum += ms[k].Requests
+		assigned += ms[k].Assigned
+	}
+	m, err := Merge(ms, []string{"w0", "w1", "w2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled, err := host.Settle(t.Context(), m.Sends(start, parts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, err := Summarize(sc, m, settled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := scheduledIn(mustPacer(t, sc), sc.Load.Warmup, sc.Load.Warmup+sc.Load.Duration)
+	if sr.Requests != want || sum != want || assigned != want {
+		t.Errorf("requests %d (sum of drivers %d, assigned %d); want the %d scheduled", sr.Requests, sum, assigned, want)
+	}
+	if sr.Outcomes.Both != want || sr.Lost != 0 {
+		t.Errorf("outcomes %+v lost %d; want all %d delivered to both", sr.Outcomes, sr.Lost, want)
+	}
+	h, err := reports.DecodeHistogram(sr.Histograms.Corrected)
+	if err != nil || h.TotalCount() != sum {
+		t.Errorf("merged corrected histogram holds %d (%v); want the drivers' %d", h.TotalCount(), err, sum)
+	}
+	if p := sr.LatencyMs.Corrected.P50; p < 50 || p > 60 {
+		t.Errorf("merged p50 %vms (uncorrected %v, max lag %v); want a+b = 50ms and a little", p, sr.LatencyMs.Uncorrected.P50, sr.Saturation.MaxLagMs)
+	}
+	var total int64
+	for _, in := range sr.Intervals {
+		ih, _ := reports.DecodeHistogram(in.Histogram)
+		total += ih.TotalCount()
+	}
+	if total != sum {
+		t.Errorf("intervals hold %d values; want %d", total, sum)
+	}
+	// The drivers' sends are the single driver's: ids once each, by seq.
+	var merged bytes.Buffer
+	var streams []io.Reader
+	for k := range bins {
+		var sorted bytes.Buffer
+		if err := SortResults(&sorted, &bins[k]); err != nil {
+			t.Fatal(err)
+		}
+		streams = append(streams, &sorted)
+	}
+	if err := ResultsByIntended(&merged, streams, nil); err != nil {
+		t.Fatal(err)
+	}
+	ids := newIDSpace(sc.Seed)
+	seen := map[string]bool{}
+	dec := vegeta.NewDecoder(&merged)
+	var last time.Time
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			break
+		}
+		if r.Timestamp.Before(last) {
+			t.Fatalf("merged results not sorted by intended time: %v after %v", r.Timestamp, last)
+		}
+		last = r.Timestamp
+		if seen[r.URL] || r.URL != ids.id(r.Seq+m.FirstMeasured) {
+			t.Fatalf("result seq %d id %s: duplicate or not the single driver's id %s", r.Seq, r.URL, ids.id(r.Seq+m.FirstMeasured))
+		}
+		seen[r.URL] = true
+	}
+	if int64(len(seen)) != want {
+		t.Errorf("merged results.bin has %d sends; want %d", len(seen), want)
+	}
+}
+
+
+func mustPacer(t *testing.T, sc *scenarios.Scenario) vegeta.Pacer {
+	t.Helper()
+	p, err := pacerFor(sc.Load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
