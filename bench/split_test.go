@@ -122,7 +122,6 @@ func TestDrivePartsMergeToTheWholeRun(t *testing.T) {
 	}
 }
 
-
 func mustPacer(t *testing.T, sc *scenarios.Scenario) vegeta.Pacer {
 	t.Helper()
 	p, err := pacerFor(sc.Load)
