@@ -16,6 +16,11 @@ import (
 // p99) and, in Spread, the median and min–max of the main figures across
 // repeats, so a comparison can tell a change from noise. n ≤ 1 is Run.
 func RunRepeated(ctx context.Context, sc *scenarios.Scenario, n int, opt Options) (*reports.Results, error) {
+	return runRepeated(ctx, sc, n, opt, nil)
+}
+
+// runRepeated is RunRepeated; each, when set, sees every repeat's results.
+func runRepeated(ctx context.Context, sc *scenarios.Scenario, n int, opt Options, each func(*reports.Results)) (*reports.Results, error) {
 	if n <= 1 {
 		return Run(ctx, sc, opt)
 	}
@@ -35,6 +40,9 @@ func RunRepeated(ctx context.Context, sc *scenarios.Scenario, n int, opt Options
 			return nil, fmt.Errorf("repeat %d: %w", i+1, err)
 		}
 		runs = append(runs, res)
+		if each != nil {
+			each(res)
+		}
 		if err != nil {
 			runErr = err
 			break

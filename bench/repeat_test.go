@@ -1,10 +1,13 @@
 package bench
 
 import (
+	"io"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/fanbench/fanbench/reports"
+	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
 )
 
@@ -22,9 +25,29 @@ func TestSpreadOf(t *testing.T) {
 	}
 }
 
+// TestRunRepeated: the figures reported are the median repeat's (by p99),
+// each repeat streams its own .r<k> results, and the SLOs are judged on the
+// median repeat.
 func TestRunRepeated(t *testing.T) {
 	sc := fixedScenario(5*time.Millisecond, 5*time.Millisecond, 50, 500*time.Millisecond, strategies.NameErrgroup)
-	res, err := RunRepeated(t.Context(), sc, 3, Options{})
+	slo, err := scenarios.ParseSLO("errgroup.latency.p99 < 1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.SLOs = []scenarios.SLO{slo}
+	var opened []string
+	var p99s []float64
+	opt := Options{
+		ResultsOut: func(name string) (io.WriteCloser, error) {
+			opened = append(opened, name)
+			return nopCloser{io.Discard}, nil
+		},
+		Logf: func(string, ...any) {},
+	}
+	// Record each repeat's own p99 through the per-repeat runs.
+	res, err := runRepeated(t.Context(), sc, 3, opt, func(r *reports.Results) {
+		p99s = append(p99s, r.Strategies[0].LatencyMs.Corrected.P99)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +55,17 @@ func TestRunRepeated(t *testing.T) {
 	if s.Spread == nil || s.Spread.Repeats != 3 || s.Requests != 25 {
 		t.Fatalf("spread %+v, requests %d; want 3 repeats of 25 sends", s.Spread, s.Requests)
 	}
-	r := s.Spread.LatencyMs["p50"]
-	if !(r.Min <= r.Median && r.Median <= r.Max) || r.Min < 5 {
-		t.Errorf("p50 spread %+v; want min ≤ median ≤ max, all ≥ 5ms", r)
+	if want := []string{"errgroup.r1", "errgroup.r2", "errgroup.r3"}; !slices.Equal(opened, want) {
+		t.Errorf("results streams opened %q; want %q", opened, want)
+	}
+	sorted := slices.Sorted(slices.Values(p99s))
+	median := sorted[1]
+	r := s.Spread.LatencyMs["p99"]
+	if s.LatencyMs.Corrected.P99 != median || r.Median != median || r.Min != sorted[0] || r.Max != sorted[2] {
+		t.Errorf("reported p99 %v, spread %+v; the repeats had %v: want the median repeat's %v and their min–max",
+			s.LatencyMs.Corrected.P99, r, p99s, median)
+	}
+	if len(res.SLO) != 1 || res.SLO[0].Value != median || !res.SLO[0].Pass {
+		t.Errorf("SLO %+v; want it judged on the median repeat's p99 %v", res.SLO, median)
 	}
 }
