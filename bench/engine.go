@@ -71,6 +71,7 @@ type Progress struct {
 	Strategy string
 	Elapsed  time.Duration // since the load began, warm-up included
 	Total    time.Duration // warm-up plus measurement
+	WarmupOf time.Duration // the warm-up's length (0: none)
 	Warmup   bool          // still warming up
 	Requests int64         // measured sends answered so far
 	Errors   int64         // of which not 2xx
@@ -443,7 +444,7 @@ func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl
 				return
 			case <-tick.C:
 			}
-			p := Progress{Strategy: name, Elapsed: time.Since(start), Total: cfg.warmup + cfg.duration, Phase: tl.current()}
+			p := Progress{Strategy: name, Elapsed: time.Since(start), Total: cfg.warmup + cfg.duration, WarmupOf: cfg.warmup, Phase: tl.current()}
 			p.Warmup = p.Elapsed < cfg.warmup
 			if ls := drv.Live(); ls != nil {
 				p.Requests, p.Errors, p.P99Ms = ls.Requests, ls.Errors, ls.P99Ms

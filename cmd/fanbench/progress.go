@@ -15,12 +15,13 @@ type progressLine struct {
 }
 
 func (p *progressLine) show(pr bench.Progress) {
-	stage := "measuring"
+	// Each stage counts its own time: "warm-up 1s/2s", then "measuring 3s/10s".
+	stage, done, of := "measuring", pr.Elapsed-pr.WarmupOf, pr.Total-pr.WarmupOf
 	if pr.Warmup {
-		stage = "warm-up"
+		stage, done, of = "warm-up", pr.Elapsed, pr.WarmupOf
 	}
 	line := fmt.Sprintf("%s  %s %.0fs/%.0fs  %.0f/s  p99 %.1fms  errors %d",
-		pr.Strategy, stage, pr.Elapsed.Seconds(), pr.Total.Seconds(), pr.Rate, pr.P99Ms, pr.Errors)
+		pr.Strategy, stage, max(done, 0).Seconds(), of.Seconds(), pr.Rate, pr.P99Ms, pr.Errors)
 	if pr.Phase != "" {
 		line += "  phase: " + pr.Phase
 	}
