@@ -60,8 +60,37 @@ func ReadJSON(path string) (*Results, error) {
 }
 
 // WriteFileAtomic writes a file through a temporary one and a rename, so a
-// reader (or a run killed half-way) never sees half a file.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+// reader (or a run killed half-way) never sees half a file. The file is
+// fsynced before the rename and its directory after it, so the file and its
+// name survive a power loss too, not only a crash of the process.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	return writeFileAtomic(path, write, osSyncer{})
+}
+
+// syncer makes written data durable; tests record its calls.
+type syncer interface {
+	syncFile(f *os.File) error
+	syncDir(dir string) error
+}
+
+type osSyncer struct{}
+
+func (osSyncer) syncFile(f *os.File) error { return f.Sync() }
+
+// syncDir fsyncs a directory, making a rename in it durable.
+func (osSyncer) syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func writeFileAtomic(path string, write func(io.Writer) error, sy syncer) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -79,8 +108,17 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = write(f); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if err = sy.syncFile(f); err != nil {
+		return fmt.Errorf("fsync %s: %w", path, err)
+	}
 	if err = f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if err := sy.syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("fsync the directory of %s: %w", path, err)
+	}
+	return nil
 }
