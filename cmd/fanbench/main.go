@@ -16,14 +16,18 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	quit := &quitHooks{}
 	go func() {
 		s := <-sigs
-		fmt.Fprintf(os.Stderr, "\nfanbench: %v: stopping, writing what was measured (again to quit at once)\n", s)
+		// Each command says what stopping means for it (run writes what
+		// was measured, gateway drains what it accepted).
+		fmt.Fprintf(os.Stderr, "\nfanbench: %v: stopping (again to quit at once)\n", s)
 		cancel(errors.New("interrupted by " + s.String()))
 		<-sigs
-		fmt.Fprintln(os.Stderr, "fanbench: interrupted twice, quitting without results")
+		fmt.Fprintln(os.Stderr, "fanbench: interrupted twice, quitting at once")
+		quit.run()
 		os.Exit(exitInterrupted)
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := runWithQuit(ctx, quit, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, os.Stderr))
 }

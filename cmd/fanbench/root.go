@@ -18,13 +18,20 @@ type env struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	quit   *quitHooks // what a second interrupt runs before quitting at once
 }
 
 // run is the whole program: main only wires the process to it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWithQuit(ctx, &quitHooks{}, args, getenv, stdout, stderr)
+}
+
+// runWithQuit is run with the hooks main runs when a second interrupt
+// quits the process at once.
+func runWithQuit(ctx context.Context, quit *quitHooks, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	// Log lines, progress and an --exec'd service's output share stderr from
 	// several goroutines.
-	e := &env{getenv: getenv, stdout: stdout, stderr: &lockedWriter{w: stderr}}
+	e := &env{getenv: getenv, stdout: stdout, stderr: &lockedWriter{w: stderr}, quit: quit}
 	root := &cobra.Command{
 		Use:   "fanbench",
 		Short: "Measure ways of sending one request to two APIs",

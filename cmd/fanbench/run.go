@@ -32,6 +32,7 @@ type runFlags struct {
 	warmup      time.Duration
 	seed        int64
 	out         string
+	force       bool
 	quiet       bool
 	noColor     bool
 	repeat      int
@@ -72,7 +73,8 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.DurationVar(&f.duration, "duration", 0, "override the measurement duration (e.g. 30s)")
 	fl.DurationVar(&f.warmup, "warmup", 0, "override the warm-up duration (e.g. 2s; 0 for none)")
 	fl.Int64Var(&f.seed, "seed", 0, "override the seed every random draw derives from")
-	fl.StringVar(&f.out, "out", "", "output directory (default ./fanbench-out/<UTC timestamp>)")
+	fl.StringVar(&f.out, "out", "", "output directory: new or empty (default: a new ./fanbench-out/<UTC time>)")
+	fl.BoolVar(&f.force, "force", false, "let --out be a directory that is not empty: replace fanbench's own files in it (an earlier run's, stale strategies' included), leave other files alone")
 	fl.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fl.BoolVar(&f.noColor, "no-color", false, "no ANSI colours in the report")
 	fl.IntVar(&f.repeat, "repeat", 1, "run the whole scenario N times and report the median repeat with the spread (min–max) of each figure")
@@ -203,13 +205,17 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 	if err := applyRunFlags(cmd, sc, f); err != nil {
 		return err
 	}
-	out := f.out
-	if out == "" {
-		out = filepath.Join("fanbench-out", time.Now().UTC().Format("20060102T150405Z"))
+	od, err := openOut(f.out, f.force, time.Now(), e.quit)
+	if err != nil {
+		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return withCode(exitUsage, fmt.Errorf("--out %s: %w", out, err))
-	}
+	out := od.dest
+	committed := false
+	defer func() {
+		if !committed {
+			od.discard()
+		}
+	}()
 	opt := bench.Options{
 		BrokerURL: f.natsURL,
 		MockAddr:  f.mockListen,
@@ -217,7 +223,7 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		Stdout:    e.stderr,
 		Stderr:    e.stderr,
 		ResultsOut: func(strategy string) (io.WriteCloser, error) {
-			return os.Create(filepath.Join(out, strategy+".results.bin"))
+			return od.create(strategy + ".results.bin")
 		},
 	}
 	var live *progressLine
@@ -238,11 +244,8 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		live.clear()
 	}
 	if runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) {
-		// No half-written results: drop what the failed run streamed.
-		bins, _ := filepath.Glob(filepath.Join(out, "*.results.bin"))
-		for _, b := range bins {
-			os.Remove(b)
-		}
+		// No half-written results: what the failed run streamed stays in
+		// the staging directory, which goes; --out is left as it was.
 		if errors.Is(runErr, queue.ErrConnect) {
 			// An unreachable broker is bad input: name where it came from.
 			where := "--nats-url"
@@ -259,8 +262,15 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		}
 		return withCode(exitFailed, runErr)
 	}
-	if err := writeResults(out, res); err != nil {
+	if runErr != nil && !f.quiet {
+		fmt.Fprintf(e.stderr, "fanbench: interrupted: writing what was measured to %s\n", out)
+	}
+	if err := writeResults(od.staging, res); err != nil {
 		return withCode(exitFailed, err)
+	}
+	committed = true
+	if err := od.commit(); err != nil {
+		return withCode(exitFailed, fmt.Errorf("--out %s: %w", out, err))
 	}
 	if f.junit != "" {
 		if err := reports.WriteFileAtomic(f.junit, func(w io.Writer) error { return writeJUnit(w, res) }); err != nil {

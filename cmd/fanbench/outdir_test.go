@@ -1,0 +1,157 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// listDir returns dir's entries as name -> content (symlinks as "-> target").
+func listDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case e.Type()&os.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			out[e.Name()] = "-> " + target
+		case e.IsDir():
+			out[e.Name()] = "dir"
+		default:
+			b, _ := os.ReadFile(p)
+			out[e.Name()] = string(b)
+		}
+	}
+	return out
+}
+
+// TestOutDirSafety performs the attacks on --out: a second run into an
+// earlier run's directory, a symlink planted as a results file, a run with
+// fewer strategies, and a run that fails after its start.
+func TestOutDirSafety(t *testing.T) {
+	sc := writeFile(t, "brief.yaml", strings.Replace(strings.Replace(tinyScenario, "duration: 1s, warmup: 200ms", "duration: 300ms", 1), "rate: 50", "rate: 20", 1))
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := fanbench(t, t.Context(), "run", "--scenario", sc, "--out", out, "--quiet")
+	if code != exitOK {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	first := listDir(t, out)
+	for _, want := range []string{"results.json", "errgroup.results.bin", "errgroup.hgrm", "sequential.results.bin", manifestName} {
+		if _, ok := first[want]; !ok {
+			t.Fatalf("first run did not write %s: %v", want, keys(first))
+		}
+	}
+
+	// A second run into the same directory without --force: exit 2, and
+	// nothing in it changes.
+	code, _, stderr = fanbench(t, t.Context(), "run", "--scenario", sc, "--out", out, "--quiet")
+	if code != exitUsage || !strings.Contains(stderr, "--force") {
+		t.Fatalf("run into a non-empty --out: exit %d, stderr %q; want 2 naming --force", code, stderr)
+	}
+	if got := listDir(t, out); !mapsEqual(got, first) {
+		t.Fatal("a refused run changed --out")
+	}
+
+	// Plant a symlink in place of a results file and a file of the user's.
+	target := filepath.Join(t.TempDir(), "precious")
+	if err := os.WriteFile(target, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(out, "sequential.results.bin")
+	if err := os.Remove(bin); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, bin); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// A run with --force that fails after it started (an unreachable
+	// broker): exit 2 and nothing deleted or replaced.
+	before := listDir(t, out)
+	code, _, stderr = fanbench(t, t.Context(), "run", "--scenario", sc, "--out", out, "--quiet", "--force",
+		"--strategies", "queue", "--nats-url", "nats://127.0.0.1:1")
+	if code != exitUsage {
+		t.Fatalf("run with an unreachable broker: exit %d; want 2\n%s", code, stderr)
+	}
+	if got := listDir(t, out); !mapsEqual(got, before) {
+		t.Fatalf("a failed run changed --out:\n got %v\nwant %v", keys(got), keys(before))
+	}
+
+	// --force with one strategy: the symlink is replaced (its target
+	// untouched), the other strategy's stale files go, notes.txt stays.
+	code, _, stderr = fanbench(t, t.Context(), "run", "--scenario", sc, "--out", out, "--quiet", "--force", "--strategies", "sequential")
+	if code != exitOK {
+		t.Fatalf("run with --force: exit %d\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "precious" {
+		t.Fatalf("the symlink's target was overwritten: %q", b)
+	}
+	got := listDir(t, out)
+	if strings.HasPrefix(got["sequential.results.bin"], "-> ") || got["sequential.results.bin"] == "" {
+		t.Errorf("sequential.results.bin is %q; want the new run's results, not the planted link", got["sequential.results.bin"][:min(20, len(got["sequential.results.bin"]))])
+	}
+	for name := range got {
+		if strings.HasPrefix(name, "errgroup.") || strings.HasPrefix(name, stagingPrefix) {
+			t.Errorf("%s is left from the earlier run (or the staging); want it removed", name)
+		}
+	}
+	if got["notes.txt"] != "mine" {
+		t.Errorf("notes.txt = %q; want the user's file left alone", got["notes.txt"])
+	}
+	if !strings.Contains(got["results.json"], `"sequential"`) || strings.Contains(got["results.json"], `"errgroup"`) {
+		t.Error("results.json is not the new run's (sequential only)")
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestDefaultOutUnique: runs started in the same millisecond get
+// different default directories.
+func TestDefaultOutUnique(t *testing.T) {
+	parent := filepath.Join(t.TempDir(), "fanbench-out")
+	now := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	seen := map[string]bool{}
+	for range 3 {
+		d, err := newDefaultOut(parent, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[d] {
+			t.Fatalf("two runs share %s", d)
+		}
+		seen[d] = true
+	}
+	if !seen[filepath.Join(parent, "20261201T140000.000Z")] || !seen[filepath.Join(parent, "20261201T140000.000Z-3")] {
+		t.Errorf("directories %v; want 20261201T140000.000Z, -2, -3", seen)
+	}
+}
