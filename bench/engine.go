@@ -64,6 +64,9 @@ type Options struct {
 	Env []string
 	// Stdout and Stderr receive those commands' output (nil discards it).
 	Stdout, Stderr io.Writer
+	// Thresholds judge whether the harness itself was saturated; the zero
+	// value means DefaultThresholds.
+	Thresholds Thresholds
 }
 
 // Progress is the state of a running load, for a live progress line.
@@ -78,6 +81,10 @@ type Progress struct {
 	Rate     float64       // answers per second over the last interval
 	P99Ms    float64       // corrected p99 so far
 	Phase    string        // the last fault phase applied ("b set at 10s"), if any
+	// Saturated lists why the harness is saturated right now (empty when
+	// it keeps up): the same rules as the result's harness verdict, over
+	// the last second.
+	Saturated []string
 }
 
 // Run runs every strategy of sc one after another against fresh mock APIs,
@@ -254,11 +261,16 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	defer driverClient.CloseIdleConnections()
 	ids := newIDSpace(sc.Seed)
 	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name)
+	inFlightCap, capByFDs := inFlightBudget(spec.Name, sc.Load.MaxInFlight, fdLimit())
+	if capByFDs {
+		logf(opt, "%s: in-flight cap %d, not %d: the descriptor limit allows no more (%d descriptors per send)",
+			spec.Name, inFlightCap, sc.Load.MaxInFlight, descriptorsPerSend(spec.Name))
+	}
 	cfg := driverConfig{
 		pacer:       pacer,
 		warmup:      sc.Load.Warmup,
 		duration:    sc.Load.Duration,
-		maxInFlight: sc.Load.MaxInFlight,
+		maxInFlight: inFlightCap,
 		timeout:     sc.Load.Timeout,
 		ids:         ids,
 		do:          HTTPDoer(driverClient, r.url),
@@ -282,10 +294,16 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		}()
 		cfg.sink = vegeta.NewEncoder(bw)
 	}
+	thresholds := opt.Thresholds
+	if thresholds == (Thresholds{}) {
+		thresholds = DefaultThresholds()
+	}
 	drv := newDriver(cfg)
-	stopProgress := watch(opt.Progress, spec.Name, cfg, drv, tl)
+	mon := startMonitor(sc.Load.Warmup+sc.Load.Duration, 250*time.Millisecond)
+	stopProgress := watch(opt.Progress, spec.Name, cfg, drv, tl, liveVerdict(mon, r.apis, thresholds))
 	d := drv.run(ctx)
 	stopProgress()
+	seen := mon.stop()
 	marks = tl.stop()
 	if d.rec.sinkErr != nil {
 		return sr, nil, false, fmt.Errorf("write vegeta results: %w", d.rec.sinkErr)
@@ -313,6 +331,11 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		return sr, nil, false, err
 	}
 	sr = summarize(spec.Name, sc, pacer, d, rec, r)
+	sr.Harness, sr.DriverSaturated = harnessRun{
+		seen: seen, lag: tailOfHist(d.rec.lag), lateness: tailOfTimers(r.apis),
+		capHits: d.capHits, peak: d.peakInFlight, cap: inFlightCap, capByFDs: capByFDs,
+		requested: sr.RateRequested, achieved: sr.RateAchieved, requests: sr.Requests, interrupt: d.interrupted,
+	}.assess(thresholds)
 	if sr.Requests > 0 {
 		sr.CPUUsPerSend = round3(float64(cpu.Microseconds()) / float64(sr.Requests))
 	}
@@ -351,7 +374,6 @@ func summarize(name string, sc *scenarios.Scenario, pacer vegeta.Pacer, d *drive
 		MaxLagMs:        round3(float64(d.maxLag.Microseconds()) / 1000),
 		PeakInFlight:    d.peakInFlight,
 	}
-	sr.DriverSaturated = d.capHits > 0 || (!d.interrupted && sr.RateAchieved < 0.99*sr.RateRequested)
 	sr.LatencyMs.Corrected = reports.PercentilesOf(d.rec.corrected)
 	sr.LatencyMs.Uncorrected = reports.PercentilesOf(d.rec.uncorrected)
 	sr.DeliveryMs = reports.Delivery{
@@ -426,7 +448,7 @@ func scheduledIn(p vegeta.Pacer, from, to time.Duration) int64 {
 
 // watch calls report about once a second with the load's progress until
 // the returned stop is called.
-func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl *timeline) (stop func()) {
+func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl *timeline, saturated func(*liveStats) []string) (stop func()) {
 	if report == nil {
 		return func() {}
 	}
@@ -446,7 +468,9 @@ func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl
 			}
 			p := Progress{Strategy: name, Elapsed: time.Since(start), Total: cfg.warmup + cfg.duration, WarmupOf: cfg.warmup, Phase: tl.current()}
 			p.Warmup = p.Elapsed < cfg.warmup
-			if ls := drv.Live(); ls != nil {
+			ls := drv.Live()
+			p.Saturated = saturated(ls)
+			if ls != nil {
 				p.Requests, p.Errors, p.P99Ms = ls.Requests, ls.Errors, ls.P99Ms
 				if dt := (ls.At - last.At).Seconds(); dt > 0 {
 					p.Rate = float64(ls.Requests-last.Requests) / dt

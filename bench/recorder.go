@@ -40,6 +40,7 @@ type recorder struct {
 	timeout     time.Duration
 
 	corrected, uncorrected *hdrhistogram.Histogram
+	lag                    *hdrhistogram.Histogram // driver lag (sent − due) of measured sends
 	warm                   *hdrhistogram.Histogram
 	warmN                  int64
 	requests, ok           int64
@@ -69,6 +70,7 @@ type liveStats struct {
 	Requests int64         // measured sends answered so far
 	Errors   int64         // of which not 2xx
 	P99Ms    float64       // corrected p99 so far
+	LagP99   time.Duration // driver lag p99 so far
 }
 
 func newRecorder(measureFrom, timeout time.Duration, firstMeasured uint64) *recorder {
@@ -77,6 +79,7 @@ func newRecorder(measureFrom, timeout time.Duration, firstMeasured uint64) *reco
 		timeout:       timeout,
 		corrected:     reports.NewHistogram(),
 		uncorrected:   reports.NewHistogram(),
+		lag:           reports.NewHistogram(),
 		warm:          reports.NewHistogram(),
 		status:        make(map[int]int64),
 		errs:          make(map[string]int64),
@@ -103,6 +106,7 @@ func (r *recorder) record(s sample) {
 	r.requests++
 	reports.RecordUs(r.corrected, corrected)
 	reports.RecordUs(r.uncorrected, (s.done - s.sent).Microseconds())
+	reports.RecordUs(r.lag, (s.sent - s.due).Microseconds())
 	r.status[s.status]++
 	if s.status == 0 {
 		r.errs[s.errKind]++
@@ -133,7 +137,8 @@ func (r *recorder) publish(at time.Duration) {
 	r.lastPublish = at
 	r.live.Store(&liveStats{
 		At: at, Requests: r.requests, Errors: r.requests - r.ok,
-		P99Ms: float64(r.corrected.ValueAtQuantile(99)) / 1000,
+		P99Ms:  float64(r.corrected.ValueAtQuantile(99)) / 1000,
+		LagP99: time.Duration(r.lag.ValueAtQuantile(99)) * time.Microsecond,
 	})
 }
 

@@ -17,7 +17,9 @@ func TestRunPartialFailureIsNotLost(t *testing.T) {
 	sc := fixedScenario(time.Millisecond, time.Millisecond, 100, time.Second, strategies.NameErrgroup, strategies.NameSequential)
 	sc.APIs.B.Errors = []mockapi.ErrorRule{{Status: 503, Rate: 0.3}}
 	sc.Policy = strategies.Policy{Timeout: time.Second} // no retries
-	res, err := Run(t.Context(), sc, Options{})
+	// Driver lag also saturates the driver; its timing thresholds are lifted
+	// so that a busy shared test machine does not count as an unhealthy run.
+	res, err := Run(t.Context(), sc, Options{Thresholds: machineTolerant})
 	if err != nil {
 		t.Fatal(err)
 	}

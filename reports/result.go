@@ -51,9 +51,12 @@ type StrategyResult struct {
 	// SuccessRatio is the share of sends the user got a 2xx for.
 	SuccessRatio float64 `json:"success_ratio"`
 	// DriverSaturated is true when the load driver could not keep the
-	// requested schedule (in-flight cap reached or rate below 99%).
+	// requested schedule (in-flight cap reached, rate below 99%, or its
+	// launches lagged the schedule beyond the harness threshold).
 	DriverSaturated bool       `json:"driver_saturated"`
 	Saturation      Saturation `json:"saturation"`
+	// Harness is the health of fanbench itself during the run (harness.go).
+	Harness Harness `json:"harness"`
 
 	LatencyMs  UserLatency `json:"latency_ms"`
 	IdealMs    Percentiles `json:"ideal_ms"`

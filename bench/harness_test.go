@@ -1,0 +1,155 @@
+package bench
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanbench/fanbench/strategies"
+)
+
+func TestVerdict(t *testing.T) {
+	th := DefaultThresholds()
+	quiet := health{
+		cores: 2, cpuUtilization: 0.18, lagP99: 300 * time.Microsecond, latenessP99: 400 * time.Microsecond,
+		schedP99: 200 * time.Microsecond, fdsPeak: 160, fdsLimit: 20000,
+		rateRequested: 1000, rateAchieved: 999.8, requestsMeasure: 10000,
+	}
+	with := func(f func(*health)) health { h := quiet; f(&h); return h }
+	for _, tc := range []struct {
+		name    string
+		in      health
+		reasons []string
+		behind  bool
+	}{
+		{"quiet", quiet, nil, false},
+		{"at every threshold", with(func(h *health) {
+			h.lagP99, h.latenessP99, h.schedP99 = th.DriverLagP99, th.MockLatenessP99, th.SchedLatencyP99
+			h.cpuUtilization, h.fdsPeak = th.CPU, 18000
+			h.rateAchieved = 990
+		}), nil, false},
+		{"driver lag", with(func(h *health) { h.lagP99 = 14200 * time.Microsecond }),
+			[]string{"driver lag p99 14.2ms > 5.0ms"}, true},
+		{"mock timers late", with(func(h *health) { h.latenessP99 = 9 * time.Millisecond }),
+			[]string{"mock timers fired 9.0ms late at p99 (> 5.0ms)"}, false},
+		{"scheduler", with(func(h *health) { h.schedP99 = 7 * time.Millisecond }),
+			[]string{"Go scheduler latency p99 7.0ms > 5.0ms"}, false},
+		{"CPU hog", with(func(h *health) { h.cpuUtilization = 0.97 }),
+			[]string{"CPU 97% of 2 cores (> 90%)"}, false},
+		{"cap hits", with(func(h *health) { h.capHits = 312 }),
+			[]string{"in-flight cap hit 312 times"}, true},
+		{"descriptor budget", with(func(h *health) { h.capHits, h.fdWaits = 4100, 4100 }),
+			[]string{"file descriptor budget reached: the driver waited 4,100 times"}, true},
+		{"descriptors near the limit", with(func(h *health) { h.fdsPeak = 19870 }),
+			[]string{"file descriptors 19,870 of 20,000"}, false},
+		{"rate behind", with(func(h *health) { h.rateAchieved = 3812; h.rateRequested = 5000 }),
+			[]string{"achieved 3,812 sends/s of 5,000 requested"}, true},
+		{"interrupted runs say nothing by their rate", with(func(h *health) { h.rateAchieved, h.interrupted = 10, true }), nil, false},
+		{"nothing measured", with(func(h *health) { h.rateAchieved, h.requestsMeasure = 0, 0 }), nil, false},
+		{"8000/s collapse", with(func(h *health) {
+			h.cpuUtilization, h.lagP99, h.latenessP99 = 0.99, 640*time.Millisecond, 30*time.Millisecond
+			h.capHits, h.fdWaits, h.fdsPeak = 20000, 20000, 18990
+			h.rateRequested, h.rateAchieved = 8000, 4100
+		}), []string{
+			"driver lag p99 640.0ms > 5.0ms",
+			"mock timers fired 30.0ms late at p99 (> 5.0ms)",
+			"CPU 99% of 2 cores (> 90%)",
+			"file descriptor budget reached: the driver waited 20,000 times",
+			"file descriptors 18,990 of 20,000",
+			"achieved 4,100 sends/s of 8,000 requested",
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sat, reasons := verdict(tc.in, th)
+			if sat != (len(tc.reasons) > 0) || !slices.Equal(reasons, tc.reasons) {
+				t.Errorf("verdict(%+v) = %v, %q; want %v, %q", tc.in, sat, reasons, len(tc.reasons) > 0, tc.reasons)
+			}
+			if got := driverBehind(tc.in, th); got != tc.behind {
+				t.Errorf("driverBehind = %v; want %v", got, tc.behind)
+			}
+		})
+	}
+}
+
+func TestInFlightBudget(t *testing.T) {
+	for _, tc := range []struct {
+		strategy string
+		max      int
+		limit    int64
+		want     int
+		byFDs    bool
+	}{
+		{strategies.NameErrgroup, 10000, 20000, 3166, true}, // (20000−1000)/6
+		{strategies.NameErrgroup, 1000, 20000, 1000, false},
+		{strategies.NameExternal, 10000, 20000, 6333, true}, // (20000−1000)/3
+		{strategies.NameErrgroup, 10000, 256, 37, true},     // (256−32)/6
+		{strategies.NameErrgroup, 10000, 1 << 20, 10000, false},
+		{strategies.NameErrgroup, 10000, 0, 10000, false}, // unknown limit
+		{strategies.NameErrgroup, 10000, 10, 1, true},     // never 0
+	} {
+		got, byFDs := inFlightBudget(tc.strategy, tc.max, tc.limit)
+		if got != tc.want || byFDs != tc.byFDs {
+			t.Errorf("inFlightBudget(%s, %d, %d) = %d, %v; want %d, %v", tc.strategy, tc.max, tc.limit, got, byFDs, tc.want, tc.byFDs)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 19870: "19,870", 1234567: "1,234,567", -4100: "-4,100"} {
+		if got := thousands(in); got != want {
+			t.Errorf("thousands(%d) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+// A driver held back on purpose (a tiny in-flight cap) is saturated, with
+// the cap named among the reasons, and the harness object carries every
+// figure the monitor measured.
+func TestRunHarnessSaturatedByCap(t *testing.T) {
+	sc := fixedScenario(50*time.Millisecond, 50*time.Millisecond, 100, time.Second, strategies.NameErrgroup)
+	sc.Load.MaxInFlight = 2
+	res, err := Run(t.Context(), sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.Strategies[0].Harness
+	if !h.Saturated || !slices.ContainsFunc(h.Reasons, func(r string) bool { return strings.HasPrefix(r, "in-flight cap hit ") }) {
+		t.Errorf("harness %+v; want saturated with an in-flight cap reason", h)
+	}
+	if !res.Strategies[0].DriverSaturated {
+		t.Error("driver_saturated false; want true")
+	}
+	if h.InFlightPeak != 2 || h.InFlightCap != 2 || h.FDs.Limit <= 0 || h.FDs.Peak <= 0 || h.GoroutinesPeak <= 0 {
+		t.Errorf("harness %+v; want in-flight peak and cap 2, descriptors and goroutines measured", h)
+	}
+	if h.MockLatenessMs.Max <= 0 || h.DriverLagMs.Max <= 0 || h.CPUUtilization <= 0 {
+		t.Errorf("harness %+v; want mock lateness, driver lag and CPU measured", h)
+	}
+	if res.Strategies[0].Harness.DriverLagMs.P99 < 100 {
+		t.Errorf("driver lag p99 %vms; want the cap's wait (≥ 100ms: 2 in flight of 50ms legs at 100/s)", h.DriverLagMs.P99)
+	}
+}
+
+// machineTolerant keeps the verdict's exact rules (in-flight cap, achieved
+// rate, descriptors) and lifts its timing ones out of reach of a busy shared
+// test machine, for tests that assert a light run is healthy.
+var machineTolerant = Thresholds{DriverLagP99: time.Second, MockLatenessP99: time.Second, SchedLatencyP99: time.Second, CPU: 1, FDShare: 0.9}
+
+// A light, healthy run is not saturated and its driver did not fall behind
+// (issue 16 item 9). The timing thresholds are generous so that a busy
+// shared machine cannot fail it; the cap and rate rules are exact.
+func TestRunHealthyNotSaturated(t *testing.T) {
+	sc := fixedScenario(2*time.Millisecond, 2*time.Millisecond, 50, time.Second, strategies.NameErrgroup)
+	res, err := Run(t.Context(), sc, Options{Thresholds: machineTolerant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Strategies[0]
+	if s.DriverSaturated || s.Harness.Saturated || len(s.Harness.Reasons) != 0 || s.Saturation.InFlightCapHits != 0 {
+		t.Errorf("driver_saturated %v, harness %+v, saturation %+v; want a healthy run", s.DriverSaturated, s.Harness, s.Saturation)
+	}
+	if s.Harness.Reasons == nil {
+		t.Error("reasons is nil; want an empty list (results.json writes [])")
+	}
+}
