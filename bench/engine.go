@@ -469,7 +469,9 @@ func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl
 			p := Progress{Strategy: name, Elapsed: time.Since(start), Total: cfg.warmup + cfg.duration, WarmupOf: cfg.warmup, Phase: tl.current()}
 			p.Warmup = p.Elapsed < cfg.warmup
 			ls := drv.Live()
-			p.Saturated = saturated(ls)
+			if saturated != nil {
+				p.Saturated = saturated(ls)
+			}
 			if ls != nil {
 				p.Requests, p.Errors, p.P99Ms = ls.Requests, ls.Errors, ls.P99Ms
 				if dt := (ls.At - last.At).Seconds(); dt > 0 {
