@@ -369,8 +369,15 @@ func (d *decoder) entries(n ast.Node, path string) ([]entry, bool) {
 		}
 		own = append(own, entry{key: name, keyPos: nodePos(keyNode), value: kv.Value})
 	}
+	if len(merged) == 0 {
+		return own, true
+	}
+	named := make(map[string]bool, len(own))
+	for _, o := range own {
+		named[o.key] = true
+	}
 	for _, e := range merged {
-		if !slices.ContainsFunc(own, func(o entry) bool { return o.key == e.key }) {
+		if !named[e.key] {
 			own = append(own, e)
 		}
 	}
@@ -381,7 +388,7 @@ func (d *decoder) entries(n ast.Node, path string) ([]entry, bool) {
 // mapping or of a list of mappings, the first naming a key winning.
 func (d *decoder) merge(n ast.Node, path string) []entry {
 	d.visits++
-	if d.visits > maxNodes {
+	if d.visits > maxNodes || d.tooBig {
 		return nil
 	}
 	src, anchor, ok := d.resolve(n, path)
@@ -399,6 +406,7 @@ func (d *decoder) merge(n ast.Node, path string) []entry {
 		sources = []ast.Node{src}
 	}
 	var out []entry
+	seen := make(map[string]bool)
 	for _, m := range sources {
 		if _, null := m.(*ast.NullNode); null || isNil(m) {
 			continue
@@ -407,8 +415,17 @@ func (d *decoder) merge(n ast.Node, path string) []entry {
 		if !ok {
 			continue
 		}
+		// Each merged key costs as a node does: S mappings merging N
+		// keys each would otherwise cost S·N.
+		d.visits += len(es)
+		if d.visits > maxNodes {
+			d.tooBig = true
+			d.r.at(nodePos(n), path, "the document is too large or nested too deeply (each use of an alias or merge key counts); want a plain scenario file")
+			return nil
+		}
 		for _, e := range es {
-			if !slices.ContainsFunc(out, func(o entry) bool { return o.key == e.key }) {
+			if !seen[e.key] {
+				seen[e.key] = true
 				out = append(out, e)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 
@@ -32,7 +31,7 @@ func open(nameOrPath string, parse func(string, []byte) (*Scenario, error)) (*Sc
 	if slices.Contains(names, nameOrPath) {
 		return loadBuiltin(nameOrPath)
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := ReadFile(nameOrPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(nameOrPath, `/\.`) {
 			return nil, fmt.Errorf("scenario %q is neither a built-in%s (%s) nor a file",

@@ -67,6 +67,10 @@ func parseYAML(data []byte, r *report) ast.Node {
 		r.at(start, "", "the file is %d bytes; want a scenario of at most %d", len(data), maxFileSize)
 		return nil
 	}
+	if problem, line := prescan(data); problem != "" {
+		r.at(&token.Position{Line: line, Column: 1}, "", "%s", problem)
+		return nil
+	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		syntaxError(err, r)

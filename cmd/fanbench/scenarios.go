@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -85,7 +84,7 @@ Exit 0 when all are valid, 2 otherwise.`,
 // validateFile checks one file as a scenario or, failing that, as a file
 // of mock APIs only; kind says which when it is the latter.
 func validateFile(path string) (kind string, err error) {
-	data, err := os.ReadFile(path)
+	data, err := scenarios.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
