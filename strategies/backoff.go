@@ -10,8 +10,8 @@ import (
 // jitteredBackOff is the policy's backoff as a backoff.BackOff: the n-th
 // wait (n from 0) is drawn from d = min(Max, Initial·Multiplier^n) by
 // Jitter. The library's own ExponentialBackOff cannot do full jitter (its
-// randomisation is symmetric around d), so this one replaces it and keeps
-// the library's retry loop. Not safe for concurrent use: one per Call.
+// randomisation is symmetric around d), so this one replaces it. Not safe
+// for concurrent use: one per Call.
 type jitteredBackOff struct {
 	b    Backoff        // normalized
 	rand func() float64 // uniform in [0, 1)
@@ -20,11 +20,10 @@ type jitteredBackOff struct {
 
 var _ backoff.BackOff = (*jitteredBackOff)(nil)
 
-// Reset implements backoff.BackOff as a no-op. backoff.Retry calls it on
-// every RetryAfterError, which would make the retry after a honoured
-// Retry-After wait as little as the first; the policy says the n-th retry
-// waits by n, whatever the waits before it. A jitteredBackOff serves one
-// Call, so there is nothing else to reset.
+// Reset implements backoff.BackOff as a no-op: the policy says the n-th
+// retry waits by n, whatever the waits before it (a honoured Retry-After
+// included), and a jitteredBackOff serves one Call, so there is nothing
+// to reset.
 func (j *jitteredBackOff) Reset() {}
 
 // NextBackOff implements backoff.BackOff.

@@ -7,15 +7,64 @@ import (
 	"github.com/sony/gobreaker/v2"
 )
 
+// refusal is why the policy stopped a leg short of its next attempt; its
+// reason is what reports and error bodies show.
+type refusal struct{ reason string }
+
+func (r *refusal) Error() string { return "strategies: " + r.reason }
+
 // ErrBreakerOpen is LegResult.Refused when the API's circuit breaker
 // refused an attempt: open, or half-open with its one probe already out.
-var ErrBreakerOpen = errors.New("strategies: breaker open")
+var ErrBreakerOpen error = &refusal{reason: "breaker open"}
 
-// Verdicts an attempt hands the breaker (gobreaker judges by error).
-var (
-	errBreakerFailure = errors.New("strategies: attempt failed")     // 5xx, network error, timeout
-	errBreakerIgnore  = errors.New("strategies: attempt not judged") // 429, or the caller went away
+// verdict is what one attempt says about its API's health.
+type verdict int
+
+const (
+	// verdictNone: nothing (a 429, an attempt the caller gave up on, or
+	// one that never went out).
+	verdictNone verdict = iota
+	verdictSuccess
+	verdictFailure // a 5xx, a network error or a timeout
 )
+
+// verdictOf judges one sent attempt for the breaker: a 5xx, a network
+// error or a timeout is a failure; a 429 says the API is up but busy, and
+// an attempt cut short because the caller gave up says nothing, so neither
+// counts; any other answer (4xx included) shows the API works. parentDone
+// reports whether the leg's own context had ended.
+func verdictOf(r LegResult, parentDone bool) verdict {
+	switch {
+	case r.Err != nil && parentDone:
+		return verdictNone
+	case r.Err != nil:
+		return verdictFailure
+	case r.Status == http.StatusTooManyRequests:
+		return verdictNone
+	case r.Status >= 500:
+		return verdictFailure
+	default:
+		return verdictSuccess
+	}
+}
+
+// gobreaker judges by error: these carry a verdict to it.
+var (
+	errBreakerFailure = errors.New("strategies: attempt failed")
+	errBreakerIgnore  = errors.New("strategies: attempt not judged")
+)
+
+// err is v in gobreaker's terms.
+func (v verdict) err() error {
+	switch v {
+	case verdictSuccess:
+		return nil
+	case verdictFailure:
+		return errBreakerFailure
+	default:
+		return errBreakerIgnore
+	}
+}
 
 // breaker is a circuit breaker per API (sony/gobreaker): it opens after
 // Failures consecutive failed attempts, refuses every attempt for OpenFor,
@@ -23,7 +72,7 @@ var (
 // its failure opens it again. Opens are counted in LegStats.BreakerOpens.
 // A nil *breaker lets everything through.
 type breaker struct {
-	cb *gobreaker.CircuitBreaker[LegResult]
+	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
 }
 
 // newBreaker returns the breaker cfg describes for the API named api, or nil
@@ -33,7 +82,7 @@ func newBreaker(api string, cfg *Breaker, stats *LegStats) *breaker {
 		return nil
 	}
 	failures := uint32(cfg.Failures)
-	return &breaker{cb: gobreaker.NewCircuitBreaker[LegResult](gobreaker.Settings{
+	return &breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        api,
 		MaxRequests: 1, // one probe when half-open
 		Timeout:     cfg.OpenFor,
@@ -47,38 +96,18 @@ func newBreaker(api string, cfg *Breaker, stats *LegStats) *breaker {
 	})}
 }
 
-// do runs attempt if the breaker lets it, and reports ErrBreakerOpen if not.
-// judge says what the attempt's result means for the API's health.
-func (b *breaker) do(attempt func() LegResult, judge func(LegResult) error) (LegResult, error) {
+// admit asks the breaker for one attempt. It returns ErrBreakerOpen when
+// the breaker refuses; otherwise the attempt must end with exactly one call
+// of done with its verdict's err.
+func (b *breaker) admit() (done func(error), err error) {
 	if b == nil {
-		return attempt(), nil
+		return ignoreVerdict, nil
 	}
-	res, err := b.cb.Execute(func() (LegResult, error) {
-		r := attempt()
-		return r, judge(r)
-	})
-	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-		return res, ErrBreakerOpen
+	done, err = b.cb.Allow()
+	if err != nil {
+		return nil, ErrBreakerOpen // gobreaker.ErrOpenState or ErrTooManyRequests (half-open, probe out)
 	}
-	return res, nil
+	return done, nil
 }
 
-// breakerVerdict judges one attempt for the breaker: a 5xx, a network
-// error or a timeout is a failure; a 429 says the API is up but busy, and an
-// attempt cut short because the caller gave up says nothing, so neither
-// counts; any other answer (4xx included) shows the API works. parentDone
-// reports whether the leg's own context had ended.
-func breakerVerdict(r LegResult, parentDone bool) error {
-	switch {
-	case r.Err != nil && parentDone:
-		return errBreakerIgnore
-	case r.Err != nil:
-		return errBreakerFailure
-	case r.Status == http.StatusTooManyRequests:
-		return errBreakerIgnore
-	case r.Status >= 500:
-		return errBreakerFailure
-	default:
-		return nil
-	}
-}
+func ignoreVerdict(error) {}

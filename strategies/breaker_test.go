@@ -1,6 +1,7 @@
 package strategies
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -136,6 +137,38 @@ func TestGuardShared(t *testing.T) {
 		}
 		if o := stats.BreakerOpens.Load(); o != 1 {
 			t.Errorf("opens %d; want 1", o)
+		}
+	})
+}
+
+// Issue 16 item 5: attempts the user gave up on (the leg's own context
+// ended) say nothing about the API's health, so however many there are
+// they never open the breaker; attempts that time out on their own do.
+func TestBreakerIgnoresAttemptsTheCallerGaveUpOn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeTransport(fakeReply{hang: true})
+		stats := new(LegStats)
+		leg := fakeLeg(f, Policy{Timeout: time.Second, Breaker: &Breaker{Failures: 2, OpenFor: time.Minute}}, stats)
+		for i := range 5 {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*ms) // the user's patience, below the attempt's timeout
+			r := leg.Call(ctx, Send{ID: fmt.Sprint("gone-", i)})
+			cancel()
+			if r.Attempts != 1 || r.Refused != nil {
+				t.Fatalf("call %d: %+v; want one attempt, not refused", i, r)
+			}
+		}
+		if o := stats.BreakerOpens.Load(); o != 0 {
+			t.Fatalf("breaker opened %d times after attempts the user gave up on; want 0", o)
+		}
+		// The same hang with the user still waiting: the attempt's own
+		// timeout is the API's failure.
+		for i := range 2 {
+			if r := call(leg, fmt.Sprint("timeout-", i)); !errors.Is(r.Err, context.DeadlineExceeded) {
+				t.Fatalf("call %d: %+v; want the attempt's timeout", i, r)
+			}
+		}
+		if o := stats.BreakerOpens.Load(); o != 1 {
+			t.Errorf("breaker opened %d times after 2 timeouts; want 1", o)
 		}
 	})
 }

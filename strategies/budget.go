@@ -1,13 +1,10 @@
 package strategies
 
-import (
-	"errors"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // ErrRetryBudget is LegResult.Refused when a leg would have retried but the
 // API's retry budget had no room for it.
-var ErrRetryBudget = errors.New("strategies: retry budget exhausted")
+var ErrRetryBudget error = &refusal{reason: "retry budget exhausted"}
 
 // Retry budget sizes, in milli-tokens (one retry costs one token).
 const (

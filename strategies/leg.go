@@ -8,9 +8,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // LegResult is the outcome of one leg of a send, after every attempt.
@@ -57,7 +58,11 @@ func (r LegResult) Failure() string {
 	if r.Refused == nil {
 		return f
 	}
-	why := strings.TrimPrefix(r.Refused.Error(), "strategies: ")
+	why := r.Refused.Error()
+	var rf *refusal
+	if errors.As(r.Refused, &rf) {
+		why = rf.reason
+	}
 	if f == "" {
 		return why
 	}
@@ -138,79 +143,147 @@ func NewLeg(api, url string, client *http.Client, policy Policy, stats *LegStats
 // API returns the name of the leg's API.
 func (l *Leg) API() string { return l.api }
 
-// Call sends s to the leg's API, retrying as the policy says, and returns
-// the result. A failed call is data, not an error.
+// Call sends s to the leg's API and returns the result: attempts one after
+// another, each through the API's guard, until one succeeds or the policy
+// says stop — the failure is not retried (RetryOn), the retries are spent,
+// the caller gave up (ctx), the retry budget has no room, or the breaker or
+// the rate limiter lets no further attempt out. Between attempts it waits
+// the answer's Retry-After when the policy honours it, else the next
+// jittered backoff delay. A failed call is data, not an error.
 func (l *Leg) Call(ctx context.Context, s Send) LegResult {
 	start := time.Now()
-	var res LegResult
-	if l.policy.Retries > 0 {
-		res = l.retry(ctx, s)
-	} else {
-		o := l.try(ctx, s, 0)
-		res = o.res
-		if o.sent {
-			res.Attempts = 1
-		}
-	}
+	res := l.call(ctx, s)
 	res.Latency = time.Since(start)
 	return res
 }
 
-// tried is what one try at an attempt came to.
-type tried struct {
-	res  LegResult
-	sent bool // the request went out (it is in Calls)
-	// retryAfter is the answer's Retry-After capped by Backoff.Max; set
-	// only when the policy honours it and the answer carried a valid one.
-	retryAfter    time.Duration
+func (l *Leg) call(ctx context.Context, s Send) LegResult {
+	var last LegResult
+	var delays backoff.BackOff // made at the first retry: most legs never retry
+	for n := 0; ; n++ {
+		a := l.try(ctx, s, n)
+		switch a.outcome {
+		case outcomeRefused:
+			if n == 0 {
+				return a.res
+			}
+			last.Refused = a.res.Refused
+			return last
+		case outcomeUnsent:
+			if n == 0 {
+				return a.res
+			}
+			return last
+		}
+		last = a.res
+		last.Attempts = n + 1
+		if last.OK() || n == l.policy.Retries || !l.retryable(ctx, last) || ctx.Err() != nil {
+			return last
+		}
+		if !l.guard.budget.allowRetry() {
+			last.Refused = ErrRetryBudget
+			return last
+		}
+		if delays == nil {
+			delays = &jitteredBackOff{b: l.policy.Backoff, rand: l.rand}
+		}
+		wait := delays.NextBackOff() // the n-th retry waits by n, even after a Retry-After
+		if a.hasRetryAfter {
+			wait = a.res.RetryAfter
+		}
+		if !sleep(ctx, wait) {
+			return last
+		}
+	}
+}
+
+// outcome is how one attempt ended.
+type outcome int
+
+const (
+	// outcomeSent: the call went out and got an answer or a transport
+	// error; it is in Calls.
+	outcomeSent outcome = iota
+	// outcomeRefused: the breaker refused the attempt (no call).
+	outcomeRefused
+	// outcomeUnsent: the attempt's deadline or its caller's ended before
+	// the rate limiter's turn (no call).
+	outcomeUnsent
+)
+
+// attempted is one attempt's outcome and result.
+type attempted struct {
+	outcome outcome
+	res     LegResult
+	// hasRetryAfter says res.RetryAfter came from the answer (it may be 0:
+	// a date in the past), so the next retry waits that long.
 	hasRetryAfter bool
 }
 
-// try makes attempt n (0 = the first) of a leg through the API's guard: it
-// asks the breaker, waits for the client rate limit, then calls. Waiting
-// for the limiter inside the breaker's admission means a refused attempt
-// never spends a rate-limit slot; an attempt the limiter gives up on is
-// not judged by the breaker, so it frees a half-open probe slot.
-func (l *Leg) try(ctx context.Context, s Send, n int) tried {
+// try makes attempt n (0 = the first) through the API's guard: the breaker
+// admits it, it waits for the client rate limit, calls, and the breaker
+// judges the answer. Waiting for the limiter after the breaker's admission
+// means a refused attempt never spends a rate-limit slot; an attempt the
+// limiter gives up on is not judged, so it frees a half-open probe slot.
+// The policy's timeout bounds the limiter's wait and the call together.
+func (l *Leg) try(ctx context.Context, s Send, n int) attempted {
 	g := l.guard
-	var t tried
-	res, err := g.breaker.do(func() LegResult {
-		if err := g.limiter.wait(ctx); err != nil {
-			return LegResult{Err: err}
-		}
-		t.sent = true
-		l.stats.Calls.Add(1)
-		if n == 0 {
-			g.budget.firstAttempt()
-		} else {
-			l.stats.Retries.Add(1)
-		}
-		r, hints := l.attempt(ctx, s)
-		if l.policy.HonorRetryAfter && hints.retryAfter != "" && (r.Status == http.StatusTooManyRequests || r.Status >= 500) {
-			if d, ok := parseRetryAfter(hints.retryAfter, time.Now()); ok {
-				t.retryAfter, t.hasRetryAfter = min(d, l.policy.Backoff.Max), true
-			}
-		}
-		if l.policy.HonorRetryAfter && r.Status == http.StatusTooManyRequests && hints.ratePolicy != "" {
-			if rps, ok := parseRateLimitPolicy(hints.ratePolicy); ok {
-				g.limiter.learn(rps)
-			}
-		}
-		return r
-	}, func(r LegResult) error {
-		if !t.sent {
-			return errBreakerIgnore
-		}
-		return breakerVerdict(r, ctx.Err() != nil)
-	})
+	judged, err := g.breaker.admit()
 	if err != nil {
-		return tried{res: LegResult{Refused: err}}
+		return attempted{outcome: outcomeRefused, res: LegResult{Refused: err}}
 	}
-	t.res = res
-	if t.hasRetryAfter {
-		t.res.RetryAfter = t.retryAfter
+	actx := ctx
+	if l.policy.Timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, l.policy.Timeout)
+		defer cancel()
 	}
-	return t
+	if err := g.limiter.wait(actx); err != nil {
+		judged(verdictNone.err())
+		return attempted{outcome: outcomeUnsent, res: LegResult{Err: err}}
+	}
+	l.stats.Calls.Add(1)
+	if n == 0 {
+		g.budget.firstAttempt()
+	} else {
+		l.stats.Retries.Add(1)
+	}
+	res, hints := l.send(actx, s)
+	judged(verdictOf(res, ctx.Err() != nil).err())
+	a := attempted{outcome: outcomeSent, res: res}
+	if !l.policy.HonorRetryAfter {
+		return a
+	}
+	now := time.Now()
+	switch {
+	case res.OK():
+		g.limiter.answered(now)
+	case res.Status == http.StatusTooManyRequests && hints.ratePolicy != "":
+		if rps, window, ok := parseRateLimitPolicy(hints.ratePolicy); ok {
+			g.limiter.learn(rps, window, now)
+		}
+	}
+	if hints.retryAfter != "" && (res.Status == http.StatusTooManyRequests || res.Status >= 500) {
+		if d, ok := parseRetryAfter(hints.retryAfter, now); ok {
+			a.res.RetryAfter, a.hasRetryAfter = min(d, l.policy.Backoff.Max), true
+		}
+	}
+	return a
+}
+
+// sleep waits d, or less if ctx ends first; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // answerHints are the headers of an answer that tell a client how to pace.
@@ -219,14 +292,9 @@ type answerHints struct {
 	ratePolicy string // RateLimit-Policy
 }
 
-// attempt makes one HTTP call, bounded by the policy's timeout, and returns
-// its result and the answer's pacing headers.
-func (l *Leg) attempt(ctx context.Context, s Send) (LegResult, answerHints) {
-	if l.policy.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, l.policy.Timeout)
-		defer cancel()
-	}
+// send makes one HTTP call within ctx and returns its result and the
+// answer's pacing headers.
+func (l *Leg) send(ctx context.Context, s Send) (LegResult, answerHints) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url, bytes.NewReader(s.Body))
 	if err != nil {
 		return LegResult{Err: fmt.Errorf("build request: %w", err)}, answerHints{}

@@ -6,7 +6,8 @@ import "time"
 // of a send): the `policy:` block of a scenario, overridable per strategy.
 // The zero value makes one attempt with no timeout beyond the caller's.
 type Policy struct {
-	// Timeout bounds one attempt of a leg. 0 = no per-attempt timeout.
+	// Timeout bounds one attempt of a leg, its wait for the client rate
+	// limit included. 0 = no per-attempt timeout.
 	Timeout time.Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 	// Retries is the number of extra attempts after the first.
 	Retries int `json:"retries,omitempty" yaml:"retries,omitempty"`
@@ -31,8 +32,11 @@ type Policy struct {
 	// other answer is a success.
 	Breaker *Breaker `json:"breaker,omitempty" yaml:"breaker,omitempty"`
 	// ClientRateLimit caps calls per second to each API (0 = off), evenly
-	// spaced (burst 1). A leg whose context would end before its turn fails
-	// at once.
+	// spaced (burst 1). A leg whose attempt deadline or context would end
+	// before its turn fails at once. With HonorRetryAfter the leg also
+	// paces to the rate a 429's RateLimit-Policy advertises (never below 1
+	// call per second; held for the policy's window, at most 10s, then
+	// doubling every second while 2xx answers return, until it lifts).
 	ClientRateLimit float64 `json:"client_rate_limit,omitempty" yaml:"client_rate_limit,omitempty"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -392,7 +393,9 @@ func TestClientRateLimitGivesUpBeforeDeadline(t *testing.T) {
 		if res.OK() || res.Attempts != 0 || res.Latency != 0 || stats.Calls.Load() != 1 {
 			t.Errorf("got %+v, calls %d; want a failure at once, no attempt, 1 call in all", res, stats.Calls.Load())
 		}
-		t.Logf("Failure() = %q", res.Failure())
+		if f := res.Failure(); !strings.HasPrefix(f, "client rate limit: ") {
+			t.Errorf("Failure() = %q; want it to say the client rate limit stopped the leg", f)
+		}
 	})
 }
 
