@@ -59,10 +59,21 @@ func Build(ctx context.Context, spec strategies.Spec, d strategies.Deps) (strate
 			return strategies.Built{}, err
 		}
 	}
+	// Say what the run waits for: a target that never listens would
+	// otherwise look like a hang for readyTimeout.
+	d.Logger()("external: waiting up to %v for %s to accept connections (%s)", readyTimeout, hostPort(u), startedBy(opt.Exec))
 	if err := waitListening(ctx, hostPort(u), c); err != nil {
 		return strategies.Built{}, errors.Join(fmt.Errorf("external target %s: %w", opt.Target, err), c.stop())
 	}
 	return strategies.Built{Target: opt.Target, Combine: strategies.CombineNone, Close: c.stop}, nil
+}
+
+// startedBy says who is to start the service at the target.
+func startedBy(exec string) string {
+	if exec == "" {
+		return "a service you start yourself"
+	}
+	return fmt.Sprintf("started by %q", exec)
 }
 
 // hostPort is u's host with its scheme's default port when it names none.

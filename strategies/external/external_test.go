@@ -3,6 +3,7 @@ package external
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -84,12 +85,20 @@ func TestBuildCommandExits(t *testing.T) {
 	}
 }
 
-// The wait for the target ends with ctx, not only after its 30s bound.
+// The wait for the target ends with ctx, not only after its 30s bound,
+// and says up front what it waits for.
 func TestBuildWaitHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	spec := strategies.Spec{External: strategies.ExternalOptions{Target: "http://" + closedAddr(t) + "/x"}}
+	addr := closedAddr(t)
+	spec := strategies.Spec{External: strategies.ExternalOptions{Target: "http://" + addr + "/x"}}
+	said := make(chan string, 1)
+	d := deps()
+	d.Logf = func(format string, args ...any) { said <- fmt.Sprintf(format, args...) }
 	done := make(chan error, 1)
-	go func() { _, err := Build(ctx, spec, deps()); done <- err }()
+	go func() { _, err := Build(ctx, spec, d); done <- err }()
+	if line := <-said; !strings.Contains(line, "waiting up to 30s for "+addr) || !strings.Contains(line, "a service you start yourself") {
+		t.Errorf("Build said %q; want what it waits for, how long, and who starts it", line)
+	}
 	cancel()
 	select {
 	case err := <-done:
