@@ -260,7 +260,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	driverClient := strategies.NewClient(min(sc.Load.MaxInFlight, 4096))
 	defer driverClient.CloseIdleConnections()
 	ids := newIDSpace(sc.Seed)
-	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name)
+	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name, r.built.RestartBroker)
 	inFlightCap, capByFDs := inFlightBudget(spec.Name, sc.Load.MaxInFlight, fdLimit())
 	if capByFDs {
 		logf(opt, "%s: in-flight cap %d, not %d: the descriptor limit allows no more (%d descriptors per send)",

@@ -127,7 +127,7 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 		cfg.sink = vegeta.NewEncoder(bw)
 	}
 	drv := newDriver(cfg)
-	stop := watch(opt.Progress, strategy, cfg, drv, newTimeline(nil, sc.APIs, [2]*mockapi.API{}, strategy), nil)
+	stop := watch(opt.Progress, strategy, cfg, drv, newTimeline(nil, sc.APIs, [2]*mockapi.API{}, strategy, nil), nil)
 	d := drv.run(ctx)
 	stop()
 	if d.rec.sinkErr != nil {
@@ -343,7 +343,7 @@ func StartHost(ctx context.Context, sc *scenarios.Scenario, strategy string, opt
 		return nil, err
 	}
 	return &Host{sc: sc, spec: spec, pacer: pacer, r: r, opt: opt,
-		tl: newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name)}, nil
+		tl: newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name, r.built.RestartBroker)}, nil
 }
 
 // URL is where drivers send user requests.

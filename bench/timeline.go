@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,20 +15,28 @@ import (
 // timeline applies a scenario's fault phases to the mock APIs at their
 // offsets from the start of measurement, through the mocks' atomic config
 // swap, and records when each one actually took effect.
+//
+// A broker phase calls restart (the strategy's Built.RestartBroker) in a
+// goroutine of its own, so later phases keep their times; it is marked
+// twice, API "broker", action "stop" when it begins and "start" when the
+// broker is back. Strategies without a broker skip it unmarked.
 type timeline struct {
 	phases   []scenarios.Phase
 	base     scenarios.APIs
 	apis     [2]*mockapi.API
 	strategy string
+	restart  func(ctx context.Context, down time.Duration) error
 
-	now    atomic.Pointer[string] // the last phase applied, for progress lines
-	cancel context.CancelFunc
-	done   chan struct{}
-	marks  []reports.PhaseMark
+	now      atomic.Pointer[string] // the last phase applied, for progress lines
+	cancel   context.CancelFunc
+	done     chan struct{}
+	restarts sync.WaitGroup
+	mu       sync.Mutex // marks: restarts add theirs concurrently
+	marks    []reports.PhaseMark
 }
 
-func newTimeline(phases []scenarios.Phase, base scenarios.APIs, apis [2]*mockapi.API, strategy string) *timeline {
-	return &timeline{phases: phases, base: base, apis: apis, strategy: strategy}
+func newTimeline(phases []scenarios.Phase, base scenarios.APIs, apis [2]*mockapi.API, strategy string, restart func(context.Context, time.Duration) error) *timeline {
+	return &timeline{phases: phases, base: base, apis: apis, strategy: strategy, restart: restart}
 }
 
 // start runs the phases from t0 (the start of measurement) in a goroutine
@@ -50,9 +59,40 @@ func (t *timeline) start(ctx context.Context, t0 time.Time) {
 			case <-ctx.Done():
 				return
 			}
+			if p.Broker != "" {
+				t.restartBroker(ctx, p, t0)
+				continue
+			}
 			t.apply(p, time.Since(t0))
 		}
 	}()
+}
+
+// restartBroker starts a broker restart in a goroutine that stop waits for.
+func (t *timeline) restartBroker(ctx context.Context, p scenarios.Phase, t0 time.Time) {
+	if t.restart == nil {
+		return
+	}
+	t.mark(reports.PhaseMark{Strategy: t.strategy, AtS: round3(time.Since(t0).Seconds()), API: "broker", Action: "stop"})
+	label := fmt.Sprintf("broker down %v at %.0fs", p.Down, time.Since(t0).Seconds())
+	t.now.Store(&label)
+	t.restarts.Go(func() {
+		err := t.restart(ctx, p.Down)
+		mark := reports.PhaseMark{Strategy: t.strategy, AtS: round3(time.Since(t0).Seconds()), API: "broker", Action: "start"}
+		if err != nil {
+			mark.Error = err.Error()
+		}
+		t.mark(mark)
+		label := fmt.Sprintf("broker back at %.0fs", time.Since(t0).Seconds())
+		t.now.Store(&label)
+	})
+}
+
+// mark records a phase that took effect.
+func (t *timeline) mark(m reports.PhaseMark) {
+	t.mu.Lock()
+	t.marks = append(t.marks, m)
+	t.mu.Unlock()
 }
 
 func (t *timeline) apply(p scenarios.Phase, at time.Duration) {
@@ -68,7 +108,7 @@ func (t *timeline) apply(p scenarios.Phase, at time.Duration) {
 	if err := t.apis[i].SetConfig(cfg); err != nil {
 		mark.Error = err.Error()
 	}
-	t.marks = append(t.marks, mark)
+	t.mark(mark)
 	label := fmt.Sprintf("%s %s at %.0fs", p.API, action, at.Seconds())
 	t.now.Store(&label)
 }
@@ -88,5 +128,8 @@ func (t *timeline) stop() []reports.PhaseMark {
 	}
 	t.cancel()
 	<-t.done
+	t.restarts.Wait() // a restart cut short by cancel still starts the broker
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	return t.marks
 }

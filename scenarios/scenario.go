@@ -101,9 +101,19 @@ type Step struct {
 // (the scenario profile with the named fields replaced), so the engine
 // swaps it in as it is. A Reset phase has a nil Set: swap in
 // APIs.Profile(API).
+//
+// A broker phase ({at: 10s, broker: restart, down: 3s}) names no API: it
+// stops the queue strategy's broker at At and starts it again Down later.
 type Phase struct {
 	At    time.Duration   `yaml:"at"`
 	API   string          `yaml:"api"`
 	Set   *mockapi.Config `yaml:"set,omitempty"`
 	Reset bool            `yaml:"reset,omitempty"`
+	// Broker is the broker action: "restart" (BrokerRestart).
+	Broker string `yaml:"broker,omitempty"`
+	// Down is how long a restarted broker stays stopped.
+	Down time.Duration `yaml:"down,omitempty"`
 }
+
+// BrokerRestart is the one broker action of a phase.
+const BrokerRestart = "restart"

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fanbench/fanbench/field"
 	"github.com/fanbench/fanbench/strategies"
@@ -75,8 +76,36 @@ func validateName(name string, es *field.Errors) {
 	}
 }
 
+// validateBrokerPhase checks a phase {at, broker: restart, down}: the
+// action, the outage's length, and a queue strategy whose broker fanbench
+// can restart (the embedded one, or one with stop and start commands).
+func (s *Scenario) validateBrokerPhase(ph Phase, p string, es *field.Errors) {
+	at := func(name string) string { return field.Join(p, name) }
+	es.OneOf(at("broker"), "broker action", ph.Broker, BrokerRestart)
+	switch {
+	case ph.Down <= 0:
+		es.Addf(at("down"), "%s; want how long the broker stays stopped, such as 3s", ph.Down)
+	case ph.Down > maxBrokerDown:
+		es.Addf(at("down"), "%s is longer than %s; want a shorter outage", ph.Down, maxBrokerDown)
+	}
+	if ph.API != "" || ph.Set != nil || ph.Reset {
+		es.Addf(p, "a broker phase takes at, broker and down only; put api, set and reset in a phase of their own")
+	}
+	i := slices.IndexFunc(s.Strategies, func(sp strategies.Spec) bool { return sp.Name == strategies.NameQueue })
+	switch {
+	case i < 0:
+		es.Addf(at("broker"), "no queue strategy in strategies, so there is no broker to restart; add queue or remove the phase")
+	case s.Strategies[i].Queue.URL != "" && s.Strategies[i].Queue.Stop == "":
+		es.Addf(at("broker"), "the queue's broker at %s is external: give %s stop: and start: shell commands that stop and start it", s.Strategies[i].Queue.URL, field.Join(field.Index("strategies", i), "queue"))
+	}
+}
+
+// maxBrokerDown bounds a broker phase's outage.
+const maxBrokerDown = 10 * time.Minute
+
 // validatePhases checks the fault timeline: phases in time order within
-// the measurement, on API a or b, each either setting or resetting.
+// the measurement, each on API a or b, setting or resetting, or restarting
+// the broker.
 func (s *Scenario) validatePhases(es *field.Errors) {
 	for i, ph := range s.Phases {
 		p := field.Index("phases", i)
@@ -88,6 +117,10 @@ func (s *Scenario) validatePhases(es *field.Errors) {
 			es.Addf(at("at"), "%s is not before the end of the load (%s), so the phase would never start", ph.At, s.Load.Duration)
 		case i > 0 && ph.At < s.Phases[i-1].At:
 			es.Addf(at("at"), "%s comes before phases[%d].at (%s); want the phases in time order", ph.At, i-1, s.Phases[i-1].At)
+		}
+		if ph.Broker != "" || ph.Down != 0 {
+			s.validateBrokerPhase(ph, p, es)
+			continue
 		}
 		if _, ok := s.APIs.Profile(ph.API); !ok {
 			if ph.API == "" {

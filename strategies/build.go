@@ -98,6 +98,10 @@ type Built struct {
 	// Stats, when set, is called once after Drain and returns the
 	// strategy's own figures for the report.
 	Stats func() Stats
+	// RestartBroker, when set, stops the strategy's message broker, keeps
+	// it down for down and starts it again (a phase {broker: restart}); it
+	// returns once the broker has been started.
+	RestartBroker func(ctx context.Context, down time.Duration) error
 }
 
 // Stats are a strategy's own figures, beyond what the engine measures at

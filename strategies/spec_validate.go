@@ -55,5 +55,35 @@ func (o QueueOptions) Validate() []field.Error {
 	es.NonNegative("concurrency", float64(o.Concurrency), "messages in flight per consumer, 0 (default 64) or more")
 	es.Duration("ack_wait", o.AckWait, "0 (default 30s) or more")
 	es.NonNegative("max_deliver", float64(o.MaxDeliver), "delivery attempts, 0 (default: retries + 1) or more")
+	if o.Broker != "" {
+		es.OneOf("broker", "broker", o.Broker, "jetstream", "rabbitmq", "redis")
+	}
+	if o.URL != "" {
+		scheme, _, ok := strings.Cut(o.URL, "://")
+		fromURL := ""
+		switch scheme {
+		case "nats", "tls", "ws", "wss":
+			fromURL = "jetstream"
+		case "amqp", "amqps":
+			fromURL = "rabbitmq"
+		case "redis", "rediss":
+			fromURL = "redis"
+		}
+		switch {
+		case !ok || fromURL == "":
+			es.Addf("url", "%q: want nats://HOST:PORT (JetStream), amqp://USER:PASS@HOST:PORT/ (RabbitMQ) or redis://HOST:PORT/DB (Redis Streams)", o.URL)
+		case o.Broker != "" && o.Broker != fromURL:
+			es.Addf("url", "%q is a %s URL but broker is %s; want them to agree", o.URL, fromURL, o.Broker)
+		}
+	} else if o.Broker != "" && o.Broker != "jetstream" {
+		es.Addf("url", "missing; broker %s needs a URL (only jetstream has an embedded server)", o.Broker)
+	}
+	es.NonNegative("max_messages", float64(o.MaxMessages), "messages stored per API, 0 (default 100000) or more")
+	if o.OnOutage != "" {
+		es.OneOf("on_outage", "on_outage", o.OnOutage, "fail", "wait")
+	}
+	if (o.Stop == "") != (o.Start == "") {
+		es.Addf("", "stop and start go together; give both shell commands (e.g. stop: rabbitmqctl stop_app, start: rabbitmqctl start_app) or neither")
+	}
 	return es
 }

@@ -74,7 +74,7 @@ func TestRunExternalRefusesRemoteAndBadFlags(t *testing.T) {
 		{[]string{"--target", "http://203.0.113.7/orders"}, "--allow-remote"},
 		{[]string{"--target", "ftp://127.0.0.1/x"}, "http://"},
 		{[]string{"--exec", "true"}, "--target"},
-		{[]string{"--nats-url", "http://127.0.0.1:4222"}, "nats://"},
+		{[]string{"--nats-url", "http://127.0.0.1:4222"}, "nats://"}, // the alias, checked as --broker-url is
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

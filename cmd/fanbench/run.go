@@ -37,7 +37,7 @@ type runFlags struct {
 	noColor     bool
 	repeat      int
 	junit       string
-	natsURL     string
+	brokerURL   string
 	target      string
 	exec        string
 	mockListen  string
@@ -79,11 +79,12 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.BoolVar(&f.noColor, "no-color", false, "no ANSI colours in the report")
 	fl.IntVar(&f.repeat, "repeat", 1, "run the whole scenario N times and report the median repeat with the spread (min–max) of each figure")
 	fl.StringVar(&f.junit, "junit", "", "also write the SLO checks as JUnit XML to this file")
-	fl.StringVar(&f.natsURL, "nats-url", "", "queue strategy: use this NATS server with JetStream (e.g. nats://127.0.0.1:4222) instead of the embedded one")
+	fl.StringVar(&f.brokerURL, "broker-url", "", "queue strategy: use this broker instead of the scenario's (or the embedded NATS server); the scheme names it: nats:// (JetStream), amqp:// (RabbitMQ), redis:// (Redis Streams)")
+	fl.StringVar(&f.brokerURL, "nats-url", "", "alias of --broker-url (kept from before it took other brokers)")
 	fl.StringVar(&f.target, "target", "", "measure your own service: send the load to this URL (strategy 'external'); it must forward each request, with its Idempotency-Key, to the mock APIs")
 	fl.StringVar(&f.exec, "exec", "", "with --target: start this shell command once the mocks are up, with FANBENCH_API_A_URL and FANBENCH_API_B_URL set; stopped after the run")
 	fl.StringVar(&f.mockListen, "mock-listen", "", "with --target: HOST:PORT for mock API a (b on PORT+1), so your service can use fixed URLs")
-	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --target or --nats-url that is not on this machine")
+	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --target, --broker-url or scenario queue.url that is not on this machine")
 	return cmd
 }
 
@@ -144,14 +145,8 @@ func applyRunFlags(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error
 	} else if f.exec != "" || f.mockListen != "" {
 		return usageError("--exec and --mock-listen go with --target URL (your service to measure)")
 	}
-	if f.natsURL != "" {
-		u, err := url.Parse(f.natsURL)
-		if err != nil || u.Scheme != "nats" || u.Host == "" {
-			return usageError("--nats-url %q: want nats://HOST:PORT such as nats://127.0.0.1:4222", f.natsURL)
-		}
-		if !f.allowRemote && !isLoopback(u.Hostname()) {
-			return usageError("--nats-url %q is not on this machine; add --allow-remote to use it", f.natsURL)
-		}
+	if err := checkBrokerURLs(cmd, sc, f); err != nil {
+		return err
 	}
 	if f.repeat < 1 {
 		return usageError("--repeat %d: want 1 or more", f.repeat)
@@ -217,7 +212,7 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		}
 	}()
 	opt := bench.Options{
-		BrokerURL: f.natsURL,
+		BrokerURL: f.brokerURL,
 		MockAddr:  f.mockListen,
 		Env:       os.Environ(),
 		Stdout:    e.stderr,
@@ -248,8 +243,8 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		// the staging directory, which goes; --out is left as it was.
 		if errors.Is(runErr, queue.ErrConnect) {
 			// An unreachable broker is bad input: name where it came from.
-			where := "--nats-url"
-			if f.natsURL == "" {
+			where := brokerFlag(cmd)
+			if f.brokerURL == "" {
 				where = "strategies[queue].queue.url in " + f.scenario
 			}
 			return withCode(exitUsage, fmt.Errorf("%s: %w", where, runErr))
@@ -323,4 +318,45 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// brokerFlag names the broker flag the user gave: --broker-url or its
+// alias --nats-url.
+func brokerFlag(cmd *cobra.Command) string {
+	if cmd.Flags().Changed("nats-url") && !cmd.Flags().Changed("broker-url") {
+		return "--nats-url"
+	}
+	return "--broker-url"
+}
+
+// checkBrokerURLs checks the broker the queue strategy will use: the
+// flag's URL, else each queue spec's url from the scenario. The scheme
+// must name a backend, and the host must be on this machine unless
+// --allow-remote.
+func checkBrokerURLs(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error {
+	fl := cmd.Flags()
+	if fl.Changed("broker-url") && fl.Changed("nats-url") {
+		return usageError("--broker-url and --nats-url are the same setting (--nats-url is its old name); give one")
+	}
+	check := func(where, raw string) error {
+		if _, err := queue.BrokerOf(raw); err != nil {
+			return usageError("%s: %v", where, err)
+		}
+		u, _ := url.Parse(raw) // BrokerOf parsed it
+		if !f.allowRemote && !isLoopback(u.Hostname()) {
+			return usageError("%s %q is not on this machine; add --allow-remote to use it", where, u.Redacted())
+		}
+		return nil
+	}
+	if f.brokerURL != "" {
+		return check(brokerFlag(cmd), f.brokerURL)
+	}
+	for i, spec := range sc.Strategies {
+		if spec.Name == strategies.NameQueue && spec.Queue.URL != "" {
+			if err := check(fmt.Sprintf("strategies[%d].queue.url in %s", i, f.scenario), spec.Queue.URL); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
