@@ -97,23 +97,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*reports.Res
 	if err != nil {
 		return nil, err
 	}
-	res := &reports.Results{
-		Schema:      reports.Schema,
-		Scenario:    sc.Name,
-		Description: sc.Description,
-		Seed:        sc.Seed,
-		StartedAt:   time.Now().UTC().Truncate(time.Second),
-		Machine: reports.Machine{
-			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
-		},
-		Load: reports.LoadInfo{
-			Profile: sc.Load.Profile, Rate: sc.Load.Rate,
-			DurationS: sc.Load.Duration.Seconds(), WarmupS: sc.Load.Warmup.Seconds(),
-			MaxInFlight: sc.Load.MaxInFlight, TimeoutS: sc.Load.Timeout.Seconds(),
-		},
-		Strategies: []reports.StrategyResult{},
-		SLO:        []reports.SLOCheck{},
-	}
+	res := NewResults(sc)
 	for _, spec := range sc.Strategies {
 		if ctx.Err() != nil {
 			break
@@ -135,6 +119,28 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*reports.Res
 		return res, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	return res, nil
+}
+
+// NewResults returns the results of sc before any strategy ran: what was
+// asked for and where it ran.
+func NewResults(sc *scenarios.Scenario) *reports.Results {
+	return &reports.Results{
+		Schema:      reports.Schema,
+		Scenario:    sc.Name,
+		Description: sc.Description,
+		Seed:        sc.Seed,
+		StartedAt:   time.Now().UTC().Truncate(time.Second),
+		Machine: reports.Machine{
+			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		},
+		Load: reports.LoadInfo{
+			Profile: sc.Load.Profile, Rate: sc.Load.Rate,
+			DurationS: sc.Load.Duration.Seconds(), WarmupS: sc.Load.Warmup.Seconds(),
+			MaxInFlight: sc.Load.MaxInFlight, TimeoutS: sc.Load.Timeout.Seconds(),
+		},
+		Strategies: []reports.StrategyResult{},
+		SLO:        []reports.SLOCheck{},
+	}
 }
 
 // rig is everything one strategy's run needs running.

@@ -20,6 +20,44 @@ type Results struct {
 	Strategies  []StrategyResult `json:"strategies"`
 	SLO         []SLOCheck       `json:"slo"`
 	Phases      []PhaseMark      `json:"phases"`
+	// Workers are the drivers of a distributed run (fanbench run
+	// --workers N); the figures above are their exact merge.
+	Workers []Worker `json:"workers,omitempty"`
+	// PartialReason says why a run is partial when it was not interrupted
+	// (a worker of a distributed run was lost).
+	PartialReason string `json:"partial_reason,omitempty"`
+}
+
+// Worker is one driver of a distributed run.
+type Worker struct {
+	Name string `json:"name"`
+	Host string `json:"host"`
+	// Part is the worker's share of the schedule: the sends whose
+	// sequence number is ≡ k (mod n).
+	K int `json:"k"`
+	N int `json:"n"`
+	// ClockOffsetMs is the worker's clock minus the coordinator's,
+	// estimated over NATS round trips; ClockUncertaintyMs (half the
+	// fastest round trip) bounds the estimate's error.
+	ClockOffsetMs      float64 `json:"clock_offset_ms"`
+	ClockUncertaintyMs float64 `json:"clock_uncertainty_ms"`
+	// Missing is set when the worker stopped heartbeating during the run.
+	Missing    bool             `json:"missing,omitempty"`
+	Strategies []WorkerStrategy `json:"strategies"`
+}
+
+// WorkerStrategy is what one worker did of one strategy.
+type WorkerStrategy struct {
+	Strategy string `json:"strategy"`
+	// Assigned counts the worker's sends the schedule held in the
+	// measurement window; Sent those it sent (and got an answer or error for).
+	Assigned     int64   `json:"assigned"`
+	Sent         int64   `json:"sent"`
+	RateAchieved float64 `json:"rate_achieved"`
+	// DriverLagMs is the longest one of its sends left after its intended time.
+	DriverLagMs float64 `json:"driver_lag_ms"`
+	// Missing is set when the worker was lost before it reported this strategy.
+	Missing bool `json:"missing,omitempty"`
 }
 
 // Machine says where the run happened; the driver, fronts and mock APIs
