@@ -6,7 +6,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -24,9 +23,6 @@ const (
 	// bounded concurrency; what it fails to deliver shows up as lost.
 	WaitNone = strategies.WaitNone
 )
-
-// ErrClosed is returned by Drain after Close.
-var ErrClosed = errors.New("gateway: closed")
 
 // Options configure a Gateway. The zero value waits for both legs.
 type Options struct {
@@ -46,10 +42,13 @@ type Gateway struct {
 	wait string
 	both *strategies.Errgroup
 
-	slots  chan struct{}
-	ctx    context.Context // background deliveries; cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// In WaitNone mode, Send takes a slot and hands the send to the
+	// dispatcher, which owns the context of background deliveries.
+	slots      chan struct{}
+	work       chan strategies.Send
+	stopped    chan struct{}      // closed when the dispatcher has returned
+	stop       context.CancelFunc // ends the dispatcher and cancels deliveries
+	deliveries sync.WaitGroup     // sends accepted and not yet delivered
 }
 
 var (
@@ -58,7 +57,7 @@ var (
 	_ strategies.Closer   = (*Gateway)(nil)
 )
 
-// New returns a gateway over legs a and b.
+// New returns a gateway over legs a and b. Close releases it.
 func New(a, b *strategies.Leg, opt Options) (*Gateway, error) {
 	switch opt.Wait {
 	case "":
@@ -70,14 +69,35 @@ func New(a, b *strategies.Leg, opt Options) (*Gateway, error) {
 	if opt.MaxBackground <= 0 {
 		opt.MaxBackground = 1024
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Gateway{
+	ctx, stop := context.WithCancel(context.Background())
+	g := &Gateway{
 		a: a, b: b, wait: opt.Wait,
-		both:   strategies.NewErrgroup(a, b, false),
-		slots:  make(chan struct{}, opt.MaxBackground),
-		ctx:    ctx,
-		cancel: cancel,
-	}, nil
+		both:    strategies.NewErrgroup(a, b, false),
+		slots:   make(chan struct{}, opt.MaxBackground),
+		work:    make(chan strategies.Send),
+		stopped: make(chan struct{}),
+		stop:    stop,
+	}
+	go g.dispatch(ctx)
+	return g, nil
+}
+
+// dispatch starts a background delivery for each send handed over, with
+// ctx, until ctx ends (Close).
+func (g *Gateway) dispatch(ctx context.Context) {
+	defer close(g.stopped)
+	for {
+		select {
+		case s := <-g.work:
+			go func() {
+				defer g.deliveries.Done()
+				defer func() { <-g.slots }()
+				g.both.Send(ctx, s)
+			}()
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // Build is the gateway strategy's strategies.Constructor: a gateway with
@@ -111,22 +131,24 @@ func (g *Gateway) Send(ctx context.Context, s strategies.Send) strategies.Reply 
 	case g.slots <- struct{}{}:
 	case <-ctx.Done():
 		return strategies.Reply{Status: http.StatusServiceUnavailable}
-	case <-g.ctx.Done():
+	case <-g.stopped:
 		return strategies.Reply{Status: http.StatusServiceUnavailable}
 	}
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		defer func() { <-g.slots }()
-		g.both.Send(g.ctx, s)
-	}()
-	return strategies.Reply{Status: http.StatusAccepted}
+	g.deliveries.Add(1) // before the 202, so that a Drain after it waits for this one
+	select {
+	case g.work <- s:
+		return strategies.Reply{Status: http.StatusAccepted}
+	case <-g.stopped:
+		g.deliveries.Done()
+		<-g.slots
+		return strategies.Reply{Status: http.StatusServiceUnavailable}
+	}
 }
 
 // Drain implements strategies.Drainer: it waits for background deliveries.
 func (g *Gateway) Drain(ctx context.Context) error {
 	done := make(chan struct{})
-	go func() { g.wg.Wait(); close(done) }()
+	go func() { g.deliveries.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -135,9 +157,11 @@ func (g *Gateway) Drain(ctx context.Context) error {
 	}
 }
 
-// Close cancels background deliveries and waits for them to stop.
+// Close cancels background deliveries and waits for them to stop. Sends
+// after Close get 503. Calling it again does nothing.
 func (g *Gateway) Close() error {
-	g.cancel()
-	g.wg.Wait()
+	g.stop()
+	<-g.stopped
+	g.deliveries.Wait()
 	return nil
 }

@@ -8,10 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/mockapi/mocktest"
 	"github.com/fanbench/fanbench/strategies"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // withGateway runs fn against a gateway over two mocks, served over HTTP.
 func withGateway(t *testing.T, wait string, a, b mockapi.Config, fn func(url string, gw *Gateway, apis [2]*mockapi.API)) {
@@ -115,4 +119,30 @@ func TestNewRejectsUnknownWait(t *testing.T) {
 	if _, err := New(nil, nil, Options{Wait: "some"}); err == nil || !strings.Contains(err.Error(), `"all"`) {
 		t.Errorf("New(wait=some) error = %v; want one naming the valid modes", err)
 	}
+}
+
+// Close cancels the deliveries still in flight and waits for them; a send
+// after it gets 503, and a second Close does nothing.
+func TestCloseCancelsBackgroundDeliveries(t *testing.T) {
+	withGateway(t, WaitNone, fixed(time.Minute), fixed(time.Minute), func(url string, gw *Gateway, apis [2]*mockapi.API) {
+		if resp, _ := post(t, url, "00000000000000c1"); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("status %d; want 202", resp.StatusCode)
+		}
+		done := make(chan error, 1)
+		go func() { done <- gw.Close() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Close still waiting for a delivery it should have cancelled")
+		}
+		if rep := gw.Send(t.Context(), strategies.Send{ID: "00000000000000c2"}); rep.Status != http.StatusServiceUnavailable {
+			t.Errorf("send after Close: status %d; want 503", rep.Status)
+		}
+		if err := gw.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+	})
 }
