@@ -29,7 +29,7 @@ records every arrival in its ledger; the admin API is under /_fanbench/
   curl -s -X POST -H 'Idempotency-Key: 7' localhost:9002/orders
   curl -s localhost:9002/_fanbench/ledger?ids=7
   curl -s -X PUT localhost:9002/_fanbench/config -d '{"errors":[{"status":503,"rate":1}]}'`),
-		Args: cobra.NoArgs,
+		Args: scenarioFlag("--config"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.OpenMocks(config)
 			if err != nil {

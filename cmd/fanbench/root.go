@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -41,8 +42,13 @@ sequential, errgroup (concurrent), queue (NATS JetStream) and gateway —
 under open-loop load against mock APIs that inject latency, errors, 429s and
 connection faults. It reports latency (corrected for coordinated omission),
 throughput and what was delivered, lost or applied twice.`),
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		SilenceUsage:               true,
+		SilenceErrors:              true,
+		SuggestionsMinimumDistance: 2, // cobra's default, which it sets only on its own path
+		// Runnable, so that cobra checks its arguments through Args (an
+		// unknown command) instead of failing inside Find.
+		Args: unknownCommand,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -60,20 +66,53 @@ throughput and what was delivered, lost or applied twice.`),
 		newCompareCmd(e),
 		newVersionCmd(e),
 	)
-	err := root.ExecuteContext(ctx)
-	var ee *exitError
-	if err != nil && !errors.As(err, &ee) && isCobraUsage(err) {
-		return usageError("%v\nsee 'fanbench --help'", err)
-	}
-	return err
+	usageArgs(root)
+	return root.ExecuteContext(ctx)
 }
 
-// isCobraUsage reports errors cobra makes for unknown commands or bad arguments.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "unknown flag") ||
-		strings.Contains(msg, "unknown shorthand flag")
+// usageArgs makes the argument check of c and of every command below it
+// return a usage error (exit 2) that points at the command's help, so
+// that no error of cobra's has to be recognised by its text. (Flag errors
+// take the same way through SetFlagErrorFunc.)
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := check(cmd, args)
+			var ee *exitError
+			if err == nil || errors.As(err, &ee) {
+				return err
+			}
+			return usageError("%v\nsee '%s --help'", err, cmd.CommandPath())
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
+}
+
+// unknownCommand is the root's argument check: any argument is a command
+// it does not have.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageError("%s\nsee '%s --help'", msg, cmd.CommandPath())
+}
+
+// scenarioFlag returns the argument check of a command that takes no
+// arguments but a scenario through flag: a word given alone is most
+// likely meant for it (`fanbench run flaky`).
+func scenarioFlag(flag string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		return usageError("%s takes no arguments; got %q: did you mean %s %s?", cmd.CommandPath(), args[0], flag, args[0])
+	}
 }
 
 func newVersionCmd(e *env) *cobra.Command {

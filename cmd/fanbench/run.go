@@ -61,7 +61,7 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
   fanbench run --scenario seed-article           # a built-in scenario by name
   fanbench run --scenario my.yaml --rate 500 --duration 30s
   fanbench run --strategies sequential,errgroup --seed 7 --out ./out`),
-		Args: cobra.NoArgs,
+		Args: scenarioFlag("--scenario"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScenario(cmd, e, f)
 		},
