@@ -9,12 +9,14 @@ const (
 	NameQueue      = "queue"
 	NameGateway    = "gateway"
 	NameExternal   = "external"
+	NameServerless = "serverless"
+	NameOutbox     = "outbox"
 )
 
 // Names lists the built-in strategies in the order reports show them (a
 // fresh slice each call: callers may keep or change it).
 func Names() []string {
-	return []string{NameSequential, NameErrgroup, NameQueue, NameGateway}
+	return []string{NameSequential, NameErrgroup, NameQueue, NameGateway, NameServerless, NameOutbox}
 }
 
 // Spec selects and configures one strategy: an entry of a scenario's
@@ -31,6 +33,10 @@ type Spec struct {
 	Wait string `json:"wait,omitempty" yaml:"wait,omitempty"`
 	// Queue configures the queue strategy.
 	Queue QueueOptions `json:"queue,omitempty" yaml:"queue,omitempty"`
+	// Serverless configures the serverless strategy.
+	Serverless ServerlessOptions `json:"serverless,omitzero" yaml:"serverless,omitempty"`
+	// Outbox configures the outbox strategy.
+	Outbox OutboxOptions `json:"outbox,omitzero" yaml:"outbox,omitempty"`
 	// External configures the external strategy. A scenario file cannot
 	// set it: the command line measures the user's own service.
 	External ExternalOptions `json:"-" yaml:"-"`

@@ -1,6 +1,7 @@
 package strategies
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 
@@ -41,6 +42,18 @@ func (s Spec) Validate() []field.Error {
 		es.Nest("queue", s.Queue.Validate())
 	case s.Queue != QueueOptions{}:
 		es.Addf("queue", "only queue takes queue options; remove them")
+	}
+	switch {
+	case s.Name == NameServerless:
+		es.Nest("serverless", s.Serverless.Validate())
+	case !reflect.ValueOf(s.Serverless).IsZero():
+		es.Addf("serverless", "only serverless takes serverless options; remove them")
+	}
+	switch {
+	case s.Name == NameOutbox:
+		es.Nest("outbox", s.Outbox.Validate())
+	case !reflect.ValueOf(s.Outbox).IsZero():
+		es.Addf("outbox", "only outbox takes outbox options; remove them")
 	}
 	if s.Policy != nil {
 		es.Nest("policy", s.Policy.Validate())

@@ -19,7 +19,9 @@ import (
 	"github.com/fanbench/fanbench/strategies"
 	"github.com/fanbench/fanbench/strategies/external"
 	"github.com/fanbench/fanbench/strategies/gateway"
+	"github.com/fanbench/fanbench/strategies/outbox"
 	"github.com/fanbench/fanbench/strategies/queue"
+	"github.com/fanbench/fanbench/strategies/serverless"
 )
 
 // Entry is one row of the table.
@@ -41,6 +43,8 @@ func Entries() []Entry {
 		{Name: strategies.NameErrgroup, Build: strategies.BuildErrgroup},
 		{Name: strategies.NameQueue, Build: queue.Build},
 		{Name: strategies.NameGateway, Build: gateway.Build},
+		{Name: strategies.NameServerless, Build: serverless.Build},
+		{Name: strategies.NameOutbox, Build: outbox.Build},
 		{Name: strategies.NameExternal, Build: external.Build, Hidden: true},
 	}
 }

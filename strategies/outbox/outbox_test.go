@@ -38,7 +38,7 @@ func stores(t *testing.T, fn func(t *testing.T, opt outbox.Options)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, outbox.Options{}) })
 	t.Run("postgres", func(t *testing.T) {
 		needPostgres(t)
-		fn(t, outbox.Options{Store: outbox.StorePostgres, URL: postgresURL})
+		fn(t, outbox.Options{OutboxOptions: strategies.OutboxOptions{Store: outbox.StorePostgres, URL: postgresURL}})
 	})
 }
 
@@ -168,7 +168,7 @@ func TestUserWaitsForCommitOnly(t *testing.T) {
 func TestRelayCrashLosesNothing(t *testing.T) {
 	stores(t, func(t *testing.T, opt outbox.Options) {
 		r := newRig(t, mockapi.Config{Latency: fixed(20 * time.Millisecond)}, mockapi.Config{Latency: fixed(30 * time.Millisecond)}, strategies.Policy{})
-		opt.RelayCrash = &outbox.Crash{At: 300 * time.Millisecond, Pause: 2 * time.Second}
+		opt.RelayCrash = &strategies.OutboxCrash{At: 300 * time.Millisecond, Pause: 2 * time.Second}
 		opt.Lease = 500 * time.Millisecond
 		o := open(t, r, opt)
 		load(t, o, 100, 10*time.Millisecond) // 1s: the crash is in the middle
@@ -226,11 +226,11 @@ func TestCrashBetweenLegsResumes(t *testing.T) {
 	b := &gatedLeg{api: "b", n: map[string]int{}, hold: true, started: make(chan struct{})}
 	started := b.started
 	ctx := context.Background()
-	o, err := outbox.New(ctx, a, b, outbox.Options{
+	o, err := outbox.New(ctx, a, b, outbox.Options{OutboxOptions: strategies.OutboxOptions{
 		// The lease outlasts the crash: the row comes back only once the
 		// restarted relay may claim it again.
-		Lease: time.Second, RelayCrash: &outbox.Crash{At: 200 * time.Millisecond, Pause: 100 * time.Millisecond},
-	})
+		Lease: time.Second, RelayCrash: &strategies.OutboxCrash{At: 200 * time.Millisecond, Pause: 100 * time.Millisecond},
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestCrashBetweenLegsResumes(t *testing.T) {
 // A leg that always fails: each row is retried, then marked dead, counted.
 func TestRowsRetriedThenDead(t *testing.T) {
 	r := newRig(t, mockapi.Config{}, mockapi.Config{Errors: []mockapi.ErrorRule{{Status: 503, Rate: 1}}}, strategies.Policy{})
-	o := open(t, r, outbox.Options{MaxAttempts: 3, Backoff: strategies.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond}})
+	o := open(t, r, outbox.Options{OutboxOptions: strategies.OutboxOptions{MaxAttempts: 3, Backoff: strategies.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond}}})
 	load(t, o, 20, time.Millisecond)
 	drain(t, o, 20*time.Second)
 	st := o.Stats()
@@ -281,7 +281,7 @@ func TestRowsRetriedThenDead(t *testing.T) {
 func TestPostgresUnreachable(t *testing.T) {
 	url := "postgres://127.0.0.1:1/test"
 	a, b := &gatedLeg{api: "a"}, &gatedLeg{api: "b"}
-	_, err := outbox.New(context.Background(), a, b, outbox.Options{Store: outbox.StorePostgres, URL: url})
+	_, err := outbox.New(context.Background(), a, b, outbox.Options{OutboxOptions: strategies.OutboxOptions{Store: outbox.StorePostgres, URL: url}})
 	if !errors.Is(err, outbox.ErrConnect) || !strings.Contains(err.Error(), url) {
 		t.Fatalf("New with %s: %v; want ErrConnect naming the url", url, err)
 	}
@@ -293,12 +293,12 @@ func TestValidate(t *testing.T) {
 		opt  outbox.Options
 		want string
 	}{
-		{"unknown store", outbox.Options{Store: "mysql"}, `store: unknown store "mysql"`},
-		{"postgres without url", outbox.Options{Store: "postgres"}, "url: empty; store postgres needs a URL"},
-		{"url with sqlite", outbox.Options{URL: postgresURL}, "url: set with store sqlite"},
-		{"not postgres url", outbox.Options{Store: "postgres", URL: "mysql://x"}, "is not a postgres:// URL"},
-		{"crash without pause", outbox.Options{RelayCrash: &outbox.Crash{At: time.Second}}, "relay_crash.pause"},
-		{"negative lease", outbox.Options{Lease: -1}, "lease: -1ns is negative"},
+		{"unknown store", outbox.Options{OutboxOptions: strategies.OutboxOptions{Store: "mysql"}}, `store: unknown store "mysql"`},
+		{"postgres without url", outbox.Options{OutboxOptions: strategies.OutboxOptions{Store: "postgres"}}, "url: empty; store postgres needs a URL"},
+		{"url with sqlite", outbox.Options{OutboxOptions: strategies.OutboxOptions{URL: postgresURL}}, "url: set with store sqlite"},
+		{"not postgres url", outbox.Options{OutboxOptions: strategies.OutboxOptions{Store: "postgres", URL: "mysql://x"}}, "is not a postgres:// URL"},
+		{"crash without pause", outbox.Options{OutboxOptions: strategies.OutboxOptions{RelayCrash: &strategies.OutboxCrash{At: time.Second}}}, "relay_crash.pause"},
+		{"negative lease", outbox.Options{OutboxOptions: strategies.OutboxOptions{Lease: -1}}, "lease: -1ns is negative"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

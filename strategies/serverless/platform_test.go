@@ -104,9 +104,9 @@ func drain(t *testing.T, p *serverless.Platform, within time.Duration) {
 func TestColdStartThenWarm(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a, b := newFakeLeg("a", 50*time.Millisecond), newFakeLeg("b", 50*time.Millisecond)
-		p := newPlatform(t, a, b, serverless.Options{
+		p := newPlatform(t, a, b, serverless.Options{ServerlessOptions: strategies.ServerlessOptions{
 			ColdStart: fixed(300 * time.Millisecond), KeepWarm: time.Minute, Concurrency: 100,
-		})
+		}})
 		sent := map[string]time.Time{}
 		for i := range 20 { // 10/s for 2s
 			id := fmt.Sprint("s", i)
@@ -157,7 +157,7 @@ func TestColdStartThenWarm(t *testing.T) {
 func TestConcurrencyThrottles(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a, b := newFakeLeg("a", 50*time.Millisecond), newFakeLeg("b", 50*time.Millisecond)
-		p := newPlatform(t, a, b, serverless.Options{Concurrency: 5})
+		p := newPlatform(t, a, b, serverless.Options{ServerlessOptions: strategies.ServerlessOptions{Concurrency: 5}})
 		for i := range 200 { // 200/s for 1s
 			send(t, p, fmt.Sprint("s", i))
 			time.Sleep(5 * time.Millisecond)
@@ -184,7 +184,7 @@ func TestRetriesThenDeadLetter(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				a, b := newFakeLeg("a", 10*time.Millisecond), newFakeLeg("b", 10*time.Millisecond)
 				b.fail = func(string) bool { return true }
-				p := newPlatform(t, a, b, serverless.Options{Mode: mode})
+				p := newPlatform(t, a, b, serverless.Options{ServerlessOptions: strategies.ServerlessOptions{Mode: mode}})
 				start := time.Now()
 				for i := range 10 {
 					send(t, p, fmt.Sprint("s", i))
@@ -223,9 +223,9 @@ func TestMaxEventAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a, b := newFakeLeg("a", time.Millisecond), newFakeLeg("b", time.Millisecond)
 		b.fail = func(string) bool { return true }
-		p := newPlatform(t, a, b, serverless.Options{
+		p := newPlatform(t, a, b, serverless.Options{ServerlessOptions: strategies.ServerlessOptions{
 			Retries: intp(2), RetryDelay: time.Minute, MaxEventAge: 90 * time.Second,
-		})
+		}})
 		start := time.Now()
 		send(t, p, "old")
 		drain(t, p, time.Hour)
@@ -240,23 +240,23 @@ func TestMaxEventAge(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	bad := serverless.Options{
+	bad := serverless.Options{ServerlessOptions: strategies.ServerlessOptions{
 		KeepWarm: -1, Concurrency: -1, Retries: intp(-1), RetryDelay: -1, MaxEventAge: -1, Mode: "chain",
 		ColdStart: mockapi.Latency{Dist: "weibull"},
-	}
+	}}
 	errs := bad.Validate()
 	var fields []string
 	for _, e := range errs {
-		fields = append(fields, e.Field)
+		fields = append(fields, e.Path)
 	}
-	want := "cold_start keep_warm concurrency retries retry_delay max_event_age mode"
+	want := "cold_start.dist keep_warm concurrency retries retry_delay max_event_age mode"
 	if got := strings.Join(fields, " "); got != want {
 		t.Errorf("Validate fields = %q; want %q", got, want)
 	}
 	if _, err := serverless.New(newFakeLeg("a", 0), newFakeLeg("b", 0), bad); err == nil || !strings.Contains(err.Error(), `mode: unknown mode "chain"`) {
 		t.Errorf("New with bad options: %v; want an error naming mode", err)
 	}
-	if errs := (serverless.Options{}).Validate(); errs != nil {
+	if errs := (serverless.Options{ServerlessOptions: strategies.ServerlessOptions{}}).Validate(); errs != nil {
 		t.Errorf("zero Options: %v; want valid", errs)
 	}
 }
