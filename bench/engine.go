@@ -102,10 +102,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*reports.Res
 		if ctx.Err() != nil {
 			break
 		}
-		logf(opt, "%s: %s for %v after %v warm-up", spec.Name, describeLoad(sc.Load), sc.Load.Duration, sc.Load.Warmup)
+		logf(opt, "%s: %s for %v after %v warm-up", spec.Label(), describeLoad(sc.Load), sc.Load.Duration, sc.Load.Warmup)
 		sr, marks, interrupted, err := runStrategy(ctx, sc, spec, pacer, opt)
 		if err != nil {
-			return nil, fmt.Errorf("strategy %s: %w", spec.Name, err)
+			return nil, fmt.Errorf("strategy %s: %w", spec.Label(), err)
 		}
 		res.Strategies = append(res.Strategies, sr)
 		res.Phases = append(res.Phases, marks...)
@@ -266,11 +266,11 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	driverClient := strategies.NewClient(min(sc.Load.MaxInFlight, 4096))
 	defer driverClient.CloseIdleConnections()
 	ids := newIDSpace(sc.Seed)
-	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name, r.built.RestartBroker)
+	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker)
 	inFlightCap, capByFDs := inFlightBudget(spec.Name, sc.Load.MaxInFlight, fdLimit())
 	if capByFDs {
 		logf(opt, "%s: in-flight cap %d, not %d: the descriptor limit allows no more (%d descriptors per send)",
-			spec.Name, inFlightCap, sc.Load.MaxInFlight, descriptorsPerSend(spec.Name))
+			spec.Label(), inFlightCap, sc.Load.MaxInFlight, descriptorsPerSend(spec.Name))
 	}
 	cfg := driverConfig{
 		pacer:       pacer,
@@ -281,10 +281,10 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		ids:         ids,
 		do:          HTTPDoer(driverClient, r.url),
 		onStart:     func(began time.Time) { tl.start(ctx, began.Add(sc.Load.Warmup)) },
-		attack:      spec.Name,
+		attack:      spec.Label(),
 	}
 	if opt.ResultsOut != nil {
-		w, err := opt.ResultsOut(spec.Name)
+		w, err := opt.ResultsOut(spec.Label())
 		if err != nil {
 			return sr, nil, false, fmt.Errorf("open vegeta results: %w", err)
 		}
@@ -306,7 +306,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	}
 	drv := newDriver(cfg)
 	mon := startMonitor(sc.Load.Warmup+sc.Load.Duration, 250*time.Millisecond)
-	stopProgress := watch(opt.Progress, spec.Name, cfg, drv, tl, liveVerdict(mon, r.apis, thresholds))
+	stopProgress := watch(opt.Progress, spec.Label(), cfg, drv, tl, liveVerdict(mon, r.apis, thresholds))
 	d := drv.run(ctx)
 	stopProgress()
 	seen := mon.stop()
@@ -322,7 +322,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 			dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		}
 		if err := r.built.Drain(dctx); err != nil {
-			logf(opt, "%s: drain ended before everything was delivered: %v", spec.Name, err)
+			logf(opt, "%s: drain ended before everything was delivered: %v", spec.Label(), err)
 		}
 		cancel()
 	}
@@ -336,7 +336,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	if err != nil {
 		return sr, nil, false, err
 	}
-	sr = summarize(spec.Name, sc, pacer, d, rec, r)
+	sr = summarize(spec.Label(), sc, pacer, d, rec, r)
 	sr.Harness, sr.DriverSaturated = harnessRun{
 		seen: seen, lag: tailOfHist(d.rec.lag), lateness: tailOfTimers(r.apis),
 		capHits: d.capHits, peak: d.peakInFlight, cap: inFlightCap, capByFDs: capByFDs,
@@ -355,7 +355,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	if sr.Histograms.Ideal, err = reports.EncodeHistogram(idealH); err != nil {
 		return sr, nil, false, err
 	}
-	logf(opt, "%s: %d sends, %d lost, drained", spec.Name, sr.Requests, sr.Lost)
+	logf(opt, "%s: %d sends, %d lost, drained", spec.Label(), sr.Requests, sr.Lost)
 	return sr, marks, d.interrupted, nil
 }
 

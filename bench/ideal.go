@@ -37,8 +37,11 @@ func ideal(a, b mockapi.Latency, how strategies.Combine, seed int64) (*hdrhistog
 	for range idealDraws {
 		da, db := sa.Sample(r), sb.Sample(r)
 		v := max(da, db)
-		if how == strategies.CombineSum {
+		switch how {
+		case strategies.CombineSum:
 			v = da + db
+		case strategies.CombineA:
+			v = da
 		}
 		reports.RecordUs(h, v.Microseconds())
 	}

@@ -52,10 +52,11 @@ func (s *Scenario) problems(withLoad bool) field.Errors {
 		if sp.Name == "" {
 			continue
 		}
-		if j, dup := seen[sp.Name]; dup {
-			es.Addf(field.Join(p, "name"), "%s is listed twice (also strategies[%d]); want each strategy once", sp.Name, j)
+		// By label: gateway with impl own and with impl nginx may both run.
+		if j, dup := seen[sp.Label()]; dup {
+			es.Addf(field.Join(p, "name"), "%s is listed twice (also strategies[%d]); want each strategy once", sp.Label(), j)
 		} else {
-			seen[sp.Name] = i
+			seen[sp.Label()] = i
 		}
 	}
 	s.validatePhases(&es)

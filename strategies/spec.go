@@ -31,6 +31,10 @@ type Spec struct {
 	// Wait (gateway) is "all" (answer after both legs) or "none" (answer
 	// 202 at once, deliver in the background).
 	Wait string `json:"wait,omitempty" yaml:"wait,omitempty"`
+	// Impl (gateway) is which gateway carries the sends: "own" (default,
+	// fanbench's), "nginx" (proxy_pass to a, mirror to b) or "nginx-lua"
+	// (both legs at once through nginx's Lua module, answering after both).
+	Impl string `json:"impl,omitempty" yaml:"impl,omitempty"`
 	// Queue configures the queue strategy.
 	Queue QueueOptions `json:"queue,omitempty" yaml:"queue,omitempty"`
 	// Serverless configures the serverless strategy.
@@ -40,6 +44,30 @@ type Spec struct {
 	// External configures the external strategy. A scenario file cannot
 	// set it: the command line measures the user's own service.
 	External ExternalOptions `json:"-" yaml:"-"`
+}
+
+// Implementations of the gateway strategy (Spec.Impl).
+const (
+	// GatewayOwn is fanbench's own gateway, the default.
+	GatewayOwn = "own"
+	// GatewayNginx is nginx: proxy_pass to API a, mirror to API b.
+	GatewayNginx = "nginx"
+	// GatewayNginxLua is nginx's Lua module calling both APIs at once.
+	GatewayNginxLua = "nginx-lua"
+)
+
+// GatewayImpls lists the gateway implementations a scenario may name (a
+// fresh slice each call).
+func GatewayImpls() []string { return []string{GatewayOwn, GatewayNginx, GatewayNginxLua} }
+
+// Label is the name a strategy's results go by: its name, followed by its
+// implementation when that is not the default ("gateway-nginx"), so that
+// one scenario can compare implementations of the same strategy.
+func (s Spec) Label() string {
+	if s.Impl == "" || s.Impl == GatewayOwn {
+		return s.Name
+	}
+	return s.Name + "-" + s.Impl
 }
 
 // ExternalOptions point the load at the user's own service instead of a

@@ -38,6 +38,15 @@ func (s Spec) Validate() []field.Error {
 		es.Addf("wait", "only gateway takes wait; remove it")
 	}
 	switch {
+	case s.Name == NameGateway && s.Impl != "":
+		es.OneOf("impl", "gateway impl", s.Impl, GatewayImpls()...)
+		if s.Wait == WaitNone && s.Impl != GatewayOwn {
+			es.Addf("wait", "nginx answers the user itself; remove wait: none (or use impl own)")
+		}
+	case s.Name != NameGateway && s.Impl != "":
+		es.Addf("impl", "only gateway takes impl; remove it")
+	}
+	switch {
 	case s.Name == NameQueue:
 		es.Nest("queue", s.Queue.Validate())
 	case s.Queue != QueueOptions{}:

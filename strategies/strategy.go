@@ -37,6 +37,9 @@ const (
 	CombineMax
 	// CombineNone: the user does not wait for the legs (queue, gateway wait=none).
 	CombineNone
+	// CombineA: the user waits for a only; b is sent beside it and its
+	// answer discarded (gateway impl nginx, whose mirror copies to b).
+	CombineA
 )
 
 // Strategy carries each send to API a and API b.

@@ -20,6 +20,7 @@ import (
 	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
 	"github.com/fanbench/fanbench/strategies/external"
+	"github.com/fanbench/fanbench/strategies/gateway"
 	"github.com/fanbench/fanbench/strategies/queue"
 )
 
@@ -248,6 +249,9 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 				where = "strategies[queue].queue.url in " + f.scenario
 			}
 			return withCode(exitUsage, fmt.Errorf("%s: %w", where, runErr))
+		}
+		if errors.Is(runErr, gateway.ErrNotInstalled) {
+			return withCode(exitUsage, runErr) // the message says how to install it
 		}
 		switch {
 		case errors.Is(runErr, external.ErrExited):

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/fanbench/fanbench/strategies"
@@ -102,8 +103,15 @@ func (g *Gateway) dispatch(ctx context.Context) {
 
 // Build is the gateway strategy's strategies.Constructor: a gateway with
 // the spec's wait mode whose background deliveries are capped at the
-// load's in-flight cap.
-func Build(_ context.Context, spec strategies.Spec, d strategies.Deps) (strategies.Built, error) {
+// load's in-flight cap; spec.Impl picks nginx instead (see buildNginx).
+func Build(ctx context.Context, spec strategies.Spec, d strategies.Deps) (strategies.Built, error) {
+	switch spec.Impl {
+	case "", strategies.GatewayOwn:
+	case strategies.GatewayNginx, strategies.GatewayNginxLua:
+		return buildNginx(ctx, spec, d)
+	default:
+		return strategies.Built{}, fmt.Errorf("gateway: impl %q; want one of %s", spec.Impl, strings.Join(strategies.GatewayImpls(), ", "))
+	}
 	g, err := New(d.Leg(0, d.Policy), d.Leg(1, d.Policy), Options{Wait: spec.Wait, MaxBackground: d.MaxInFlight})
 	if err != nil {
 		return strategies.Built{}, err
