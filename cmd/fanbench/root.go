@@ -58,6 +58,8 @@ throughput and what was delivered, lost or applied twice.`),
 	})
 	root.AddCommand(
 		newRunCmd(e),
+		newWorkerCmd(e),
+		newServeCmd(e),
 		newValidateCmd(e),
 		newScenariosCmd(e),
 		newMockCmd(e),

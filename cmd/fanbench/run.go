@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fanbench/fanbench/bench"
+	"github.com/fanbench/fanbench/bench/distributed"
 	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/reports"
 	"github.com/fanbench/fanbench/scenarios"
@@ -39,6 +40,8 @@ type runFlags struct {
 	repeat      int
 	junit       string
 	brokerURL   string
+	natsURL     string
+	dist        distFlags
 	target      string
 	exec        string
 	mockListen  string
@@ -61,7 +64,8 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
   fanbench run                                   # the built-in quick scenario
   fanbench run --scenario seed-article           # a built-in scenario by name
   fanbench run --scenario my.yaml --rate 500 --duration 30s
-  fanbench run --strategies sequential,errgroup --seed 7 --out ./out`),
+  fanbench run --strategies sequential,errgroup --seed 7 --out ./out
+  fanbench run --workers 3 --nats-url nats://nats:4222 --serve sut   # over 3 'fanbench worker's and a 'fanbench serve --name sut'`),
 		Args: scenarioFlag("--scenario"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScenario(cmd, e, f)
@@ -81,7 +85,8 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.IntVar(&f.repeat, "repeat", 1, "run the whole scenario N times and report the median repeat with the spread (min–max) of each figure")
 	fl.StringVar(&f.junit, "junit", "", "also write the SLO checks as JUnit XML to this file")
 	fl.StringVar(&f.brokerURL, "broker-url", "", "queue strategy: use this broker instead of the scenario's (or the embedded NATS server); the scheme names it: nats:// (JetStream), amqp:// (RabbitMQ), redis:// (Redis Streams)")
-	fl.StringVar(&f.brokerURL, "nats-url", "", "alias of --broker-url (kept from before it took other brokers)")
+	fl.StringVar(&f.natsURL, "nats-url", "", "with --workers: the NATS server (JetStream enabled) the distributed run is coordinated over; otherwise an alias of --broker-url (kept from before it took other brokers)")
+	addDistFlags(fl, &f.dist)
 	fl.StringVar(&f.target, "target", "", "measure your own service: send the load to this URL (strategy 'external'); it must forward each request, with its Idempotency-Key, to the mock APIs")
 	fl.StringVar(&f.exec, "exec", "", "with --target: start this shell command once the mocks are up, with FANBENCH_API_A_URL and FANBENCH_API_B_URL set; stopped after the run")
 	fl.StringVar(&f.mockListen, "mock-listen", "", "with --target: HOST:PORT for mock API a (b on PORT+1), so your service can use fixed URLs")
@@ -194,6 +199,12 @@ func loadFlag(changed func(flag string) bool, path string) string {
 }
 
 func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
+	if err := checkDistFlags(cmd, f); err != nil {
+		return err
+	}
+	if f.dist.workers == 0 && f.natsURL != "" {
+		f.brokerURL = f.natsURL // the old name of --broker-url
+	}
 	sc, err := scenarios.Open(f.scenario)
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("--scenario: %w", err))
@@ -235,7 +246,17 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 			fmt.Fprintf(e.stderr, format+"\n", args...)
 		}
 	}
-	res, runErr := bench.RunRepeated(cmd.Context(), sc, f.repeat, opt)
+	var res *reports.Results
+	var runErr, lostErr error
+	if f.dist.workers > 0 {
+		res, runErr = runDistributed(cmd.Context(), sc, f, opt)
+		if errors.Is(runErr, distributed.ErrWorkerLost) && res != nil {
+			// What the live workers measured is written; the run still failed.
+			lostErr, runErr = runErr, nil
+		}
+	} else {
+		res, runErr = bench.RunRepeated(cmd.Context(), sc, f.repeat, opt)
+	}
 	if live != nil {
 		live.clear()
 	}
@@ -254,6 +275,8 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 			return withCode(exitUsage, runErr) // the message says how to install it
 		}
 		switch {
+		case errors.Is(runErr, distributed.ErrConnect):
+			return withCode(exitUsage, fmt.Errorf("--nats-url: %w", runErr))
 		case errors.Is(runErr, external.ErrExited):
 			runErr = fmt.Errorf("--exec: %w", runErr)
 		case errors.Is(runErr, external.ErrNotListening):
@@ -286,6 +309,8 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 	switch {
 	case runErr != nil:
 		return withCode(exitInterrupted, nil)
+	case lostErr != nil:
+		return withCode(exitFailed, lostErr)
 	case sloFailed(res):
 		return withCode(exitSLO, fmt.Errorf("an SLO was violated"))
 	}
@@ -327,7 +352,7 @@ func isTerminal(w io.Writer) bool {
 // brokerFlag names the broker flag the user gave: --broker-url or its
 // alias --nats-url.
 func brokerFlag(cmd *cobra.Command) string {
-	if cmd.Flags().Changed("nats-url") && !cmd.Flags().Changed("broker-url") {
+	if cmd.Flags().Changed("nats-url") && !cmd.Flags().Changed("broker-url") && !cmd.Flags().Changed("workers") {
 		return "--nats-url"
 	}
 	return "--broker-url"
@@ -339,7 +364,7 @@ func brokerFlag(cmd *cobra.Command) string {
 // --allow-remote.
 func checkBrokerURLs(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) error {
 	fl := cmd.Flags()
-	if fl.Changed("broker-url") && fl.Changed("nats-url") {
+	if fl.Changed("broker-url") && fl.Changed("nats-url") && f.dist.workers == 0 {
 		return usageError("--broker-url and --nats-url are the same setting (--nats-url is its old name); give one")
 	}
 	check := func(where, raw string) error {
