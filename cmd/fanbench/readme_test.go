@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -133,5 +134,44 @@ func TestReadmeCommandsAndFlags(t *testing.T) {
 	}
 	if commands < 10 {
 		t.Errorf("found %d fanbench commands in the README's code blocks; the parser lost them", commands)
+	}
+}
+
+// TestReadmeOutputFiles: every file the README's output table names is
+// written by a run (with a synchronous and an asynchronous strategy, so
+// every plot has something to draw).
+func TestReadmeOutputFiles(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(data), "### Output files")
+	if !ok {
+		t.Fatal("README.md has no \"### Output files\" section")
+	}
+	table, _, _ = strings.Cut(table, "\n\n`")
+	var names []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(table, -1) {
+		name := strings.ReplaceAll(m[1], "<strategy>", "errgroup")
+		if base, exts, ok := strings.Cut(name, ".{"); ok {
+			for _, ext := range strings.Split(strings.TrimSuffix(exts, "}"), ",") {
+				names = append(names, base+"."+ext)
+			}
+			continue
+		}
+		names = append(names, name)
+	}
+	if len(names) < 10 {
+		t.Fatalf("found %d file names in the output table: %q", len(names), names)
+	}
+	sc := writeFile(t, "tiny.yaml", strings.Replace(tinyScenario, "[sequential, errgroup]", "[errgroup, queue]", 1))
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := fanbench(t, t.Context(), "run", "--scenario", sc, "--out", out, "--quiet"); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	for _, name := range names {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("README's output table names %s; the run did not write it (%v)", name, err)
+		}
 	}
 }
