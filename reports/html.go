@@ -52,7 +52,7 @@ func writeHTML(w io.Writer, r *Results, figs []renderedFigure) error {
 		Started: startedText(r.StartedAt),
 		Load:    describeLoadInfo(r.Load),
 		Machine: describeMachine(r.Machine),
-		Tables:  []table{comparisonTable(r), outcomesTable(r)},
+		Tables:  tablesOf(r),
 		SLO:     sloTable(r),
 		Notes:   notesOf(r),
 	}
@@ -83,4 +83,13 @@ func inlineSVG(doc []byte) []byte {
 		return doc[i:]
 	}
 	return doc
+}
+
+// tablesOf lists the tables of the HTML report.
+func tablesOf(r *Results) []table {
+	ts := []table{comparisonTable(r), outcomesTable(r)}
+	if len(r.Workers) > 0 {
+		ts = append(ts, workersTable(r))
+	}
+	return ts
 }

@@ -22,13 +22,17 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	fmt.Fprintf(&b, "- **load** %s, request timeout %gs\n", describeLoadInfo(r.Load), r.Load.TimeoutS)
 	fmt.Fprintf(&b, "- **machine** %s (driver, fronts and mock APIs share it)\n\n", describeMachine(r.Machine))
 	if r.Partial {
-		b.WriteString("> [!WARNING]\n> **Partial run**: it was interrupted; the figures cover only what was measured.\n\n")
+		b.WriteString("> [!WARNING]\n> **Partial run**: " + mdEscape(strings.TrimPrefix(partialText(r), "PARTIAL: ")) + ".\n\n")
 	}
 
 	b.WriteString("## Comparison\n\n")
 	writeMarkdownTable(&b, comparisonTable(r))
 	b.WriteString("## Delivery and outcomes\n\n")
 	writeMarkdownTable(&b, outcomesTable(r))
+	if len(r.Workers) > 0 {
+		b.WriteString("## Workers\n\n")
+		writeMarkdownTable(&b, workersTable(r))
+	}
 
 	if ns := notesOf(r); len(ns) > 0 {
 		b.WriteString("### Notes\n\n")

@@ -25,7 +25,7 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 		fmt.Fprintf(&b, "%s\n", strings.TrimSpace(r.Description))
 	}
 	if r.Partial {
-		b.WriteString(warn(opt, "PARTIAL: the run was interrupted; figures cover only what was measured") + "\n")
+		b.WriteString(warn(opt, partialText(r)) + "\n")
 	}
 	b.WriteString("\nuser latency (ms, from the intended send time; ideal = zero-overhead strategy over the mocks' distributions)\n")
 	if n := repeatsOf(r); n > 1 {
@@ -64,6 +64,11 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+
+	if len(r.Workers) > 0 {
+		b.WriteString("\nworkers (worker k of n sent the sends ≡ k mod n; the figures above are their exact merge)\n")
+		writeTextTable(&b, workersTable(r))
 	}
 
 	var notes []string
