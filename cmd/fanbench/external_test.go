@@ -102,18 +102,13 @@ func TestGatewayCommand(t *testing.T) {
 		done <- code
 	}()
 	var resp *http.Response
-	var err error
-	for range 50 { // until it listens
+	checkFor(t, 10*time.Second, 20*time.Millisecond, func() error { // until it listens
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/orders", strings.NewReader(`{}`))
 		req.Header.Set("Idempotency-Key", "00000000000000c3")
-		if resp, err = http.DefaultClient.Do(req); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+		var err error
+		resp, err = http.DefaultClient.Do(req)
+		return err
+	})
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("X-Fanbench-Completed") != "true" {
 		t.Errorf("status %d, completed %q; want 200, true", resp.StatusCode, resp.Header.Get("X-Fanbench-Completed"))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -161,7 +162,10 @@ func TestRunBadInput(t *testing.T) {
 	}
 }
 
+// Cancelling the context (as Ctrl-C does) once the run has measured
+// sends: a partial result of the first strategy, exit 130.
 func TestRunInterruptedWritesPartial(t *testing.T) {
+	target := newHeldTarget(t, 10*time.Millisecond)
 	sc := writeFile(t, "long.yaml", strings.Replace(tinyScenario, "duration: 1s", "duration: 30s", 1))
 	out := filepath.Join(t.TempDir(), "out")
 	ctx, cancel := context.WithCancel(t.Context())
@@ -169,10 +173,15 @@ func TestRunInterruptedWritesPartial(t *testing.T) {
 	var code int
 	go func() {
 		defer close(done)
-		code, _, _ = fanbench(t, ctx, "run", "--scenario", sc, "--out", out, "--quiet")
+		code, _, _ = fanbench(t, ctx, "run", "--scenario", sc, "--out", out, "--quiet", "--target", target.URL)
 	}()
-	// Cancel once the run is under way (the warm-up is 200ms); as Ctrl-C does.
-	time.Sleep(800 * time.Millisecond)
+	// The warm-up is 200ms at 50/s: ten sends; wait for measured ones.
+	checkFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if n := target.received.Load(); n < 20 {
+			return fmt.Errorf("the target received %d sends; waiting for 20", n)
+		}
+		return nil
+	})
 	cancel()
 	<-done
 	if code != exitInterrupted {
