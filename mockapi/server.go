@@ -63,6 +63,17 @@ func (t Timeouts) withDefaults() (Timeouts, error) {
 	return t, nil
 }
 
+// Apply sets t (its zero fields at their defaults) on srv. The engine's
+// fronts and the gateway command use the same timeouts as the mocks.
+func (t Timeouts) Apply(srv *http.Server) error {
+	t, err := t.withDefaults()
+	if err != nil {
+		return err
+	}
+	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout = t.ReadHeader, t.Read, t.Idle
+	return nil
+}
+
 // Serve listens on addr (such as "127.0.0.1:0") and serves a with the
 // default Timeouts until Close is called or ctx ends.
 func Serve(ctx context.Context, a *API, addr string) (*Server, error) {
@@ -83,14 +94,12 @@ func ServeWith(ctx context.Context, a *API, addr string, t Timeouts) (*Server, e
 	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{ln: ln, url: "http://" + ln.Addr().String(), cancel: cancel}
 	s.srv = &http.Server{
-		Handler:           s.track(a),
-		ReadHeaderTimeout: t.ReadHeader,
-		ReadTimeout:       t.Read,
-		IdleTimeout:       t.Idle,
-		BaseContext:       func(net.Listener) context.Context { return base },
+		Handler:     s.track(a),
+		BaseContext: func(net.Listener) context.Context { return base },
 		// Connection faults hijack HTTP/1.1 connections; no HTTP/2 here.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
+	_ = t.Apply(s.srv) // t has its defaults: no error
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -12,16 +12,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/strategies"
 	"github.com/fanbench/fanbench/strategies/gateway"
 )
 
 func newGatewayCmd(e *env) *cobra.Command {
 	var (
-		a, b, listen, wait string
-		timeout            time.Duration
-		retries            int
-		allowRemote        bool
+		a, b, listen, wait    string
+		timeout, drainTimeout time.Duration
+		retries               int
+		allowRemote           bool
+		timeouts              mockapi.Timeouts
 	)
 	cmd := &cobra.Command{
 		Use:   "gateway --a URL --b URL",
@@ -31,7 +33,12 @@ Serve fanbench's fan-out gateway: every request (any method and path) is
 forwarded to API a and API b concurrently, body buffered once, with the
 Idempotency-Key passed on. --wait all answers after both legs (200, or 502
 naming the failed legs, with X-Fanbench-Completed: true|false); --wait none
-answers 202 at once and delivers in the background. Stops on Ctrl-C.`),
+answers 202 at once and delivers in the background.
+
+On Ctrl-C (or SIGTERM) the gateway stops accepting requests, finishes the
+ones in progress and delivers what it accepted in the background, for at
+most --drain-timeout, then says how many accepted requests were not
+delivered (exit 1 if any); a second Ctrl-C quits at once.`),
 		Example: examples(`
   fanbench mock --listen 127.0.0.1:9001 &      # API a on 9001, b on 9002
   fanbench gateway --a http://127.0.0.1:9001/orders --b http://127.0.0.1:9002/orders --listen 127.0.0.1:8080
@@ -49,6 +56,17 @@ answers 202 at once and delivers in the background. Stops on Ctrl-C.`),
 			if retries < 0 {
 				return usageError("--retries %d: want 0 or more", retries)
 			}
+			if drainTimeout <= 0 {
+				return usageError("--drain-timeout %v: want a duration above 0, such as 30s", drainTimeout)
+			}
+			if err := checkTimeouts(timeouts); err != nil {
+				return err
+			}
+			if host, _, err := net.SplitHostPort(listen); err != nil {
+				return usageError("--listen %q: want HOST:PORT such as 127.0.0.1:8080", listen)
+			} else if !allowRemote && !isLoopback(host) {
+				return usageError("--listen %s is not a loopback address: the gateway would take requests from other machines; add --allow-remote if that is what you want", listen)
+			}
 			pol := strategies.Policy{Timeout: timeout, Retries: retries, HonorRetryAfter: true}
 			client := strategies.NewClient(1024)
 			defer client.CloseIdleConnections()
@@ -60,11 +78,15 @@ answers 202 at once and delivers in the background. Stops on Ctrl-C.`),
 				return usageError("--wait: %v", err)
 			}
 			defer gw.Close()
+			front := strategies.NewFront(gw)
+			srv := &http.Server{Handler: front}
+			if err := timeouts.Apply(srv); err != nil {
+				return usageError("%v", err)
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return usageError("--listen %s: %v", listen, err)
 			}
-			srv := &http.Server{Handler: strategies.NewFront(gw), ReadHeaderTimeout: 10 * time.Second}
 			fmt.Fprintf(e.stdout, "gateway listening on http://%s (wait=%s) → a %s, b %s\n", ln.Addr(), wait, a, b)
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
@@ -73,11 +95,7 @@ answers 202 at once and delivers in the background. Stops on Ctrl-C.`),
 				return withCode(exitFailed, err)
 			case <-cmd.Context().Done():
 			}
-			shutdown(srv)
-			if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-				return withCode(exitFailed, err)
-			}
-			return nil
+			return drainGateway(e, srv, errc, gw, front, drainTimeout)
 		},
 	}
 	fl := cmd.Flags()
@@ -87,8 +105,40 @@ answers 202 at once and delivers in the background. Stops on Ctrl-C.`),
 	fl.StringVar(&wait, "wait", gateway.WaitAll, "all: answer after both legs; none: answer 202 at once")
 	fl.DurationVar(&timeout, "timeout", 2*time.Second, "per-attempt timeout of each leg")
 	fl.IntVar(&retries, "retries", 0, "retries per leg (exponential backoff with full jitter, honouring Retry-After)")
-	fl.BoolVar(&allowRemote, "allow-remote", false, "allow API URLs that are not on this machine")
+	fl.BoolVar(&allowRemote, "allow-remote", false, "allow API URLs that are not on this machine, and a --listen address other machines can reach")
+	fl.DurationVar(&drainTimeout, "drain-timeout", 30*time.Second, "on Ctrl-C, how long to keep delivering what was accepted before giving up")
+	addTimeoutFlags(fl, &timeouts)
 	return cmd
+}
+
+// drainGateway stops srv from accepting, lets requests in progress finish
+// and background deliveries complete within drainTimeout, then reports
+// what was accepted but not delivered (exit 1 if anything).
+func drainGateway(e *env, srv *http.Server, errc <-chan error, gw *gateway.Gateway, front *strategies.Front, drainTimeout time.Duration) error {
+	_, pending, _ := gw.Background()
+	fmt.Fprintf(e.stderr, "gateway: stopping: no new requests; finishing the ones in progress and %d accepted background deliveries (at most --drain-timeout %v; again to quit at once)\n", pending, drainTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		srv.Close() // the timeout: cut what is still in progress
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return withCode(exitFailed, err)
+	}
+	_ = gw.Drain(ctx) // the count below says what it could not finish
+	stillPending := func() int64 { _, p, _ := gw.Background(); return p }()
+	gw.Close() // cancels what is still in flight: those count as undelivered
+	accepted, _, undelivered := gw.Background()
+	if n := front.Keyless(); n > 0 {
+		fmt.Fprintf(e.stderr, "gateway: %d requests arrived without an Idempotency-Key (ids were generated; a client's retry of one cannot be recognised)\n", n)
+	}
+	if undelivered > 0 {
+		return withCode(exitFailed, fmt.Errorf("gateway: %d of %d accepted background deliveries were not delivered to both APIs (%d still in flight at the drain timeout, the rest failed)", undelivered, accepted, stillPending))
+	}
+	if accepted > 0 {
+		fmt.Fprintf(e.stderr, "gateway: all %d accepted background deliveries delivered\n", accepted)
+	}
+	return nil
 }
 
 // checkURL requires an http(s) URL on a loopback host unless remote is allowed.
@@ -112,13 +162,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// shutdown stops srv gracefully, bounded.
-func shutdown(srv *http.Server) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		srv.Close()
-	}
 }

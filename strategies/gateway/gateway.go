@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fanbench/fanbench/strategies"
 )
@@ -50,6 +51,9 @@ type Gateway struct {
 	stopped    chan struct{}      // closed when the dispatcher has returned
 	stop       context.CancelFunc // ends the dispatcher and cancels deliveries
 	deliveries sync.WaitGroup     // sends accepted and not yet delivered
+	// Background deliveries accepted (202) and, of those, not delivered to
+	// both APIs (a leg failed, or Close cancelled it).
+	accepted, undelivered atomic.Int64
 }
 
 var (
@@ -93,7 +97,9 @@ func (g *Gateway) dispatch(ctx context.Context) {
 			go func() {
 				defer g.deliveries.Done()
 				defer func() { <-g.slots }()
-				g.both.Send(ctx, s)
+				if rep := g.both.Send(ctx, s); rep.Status != http.StatusOK {
+					g.undelivered.Add(1)
+				}
 			}()
 		case <-ctx.Done():
 			return
@@ -145,6 +151,7 @@ func (g *Gateway) Send(ctx context.Context, s strategies.Send) strategies.Reply 
 	g.deliveries.Add(1) // before the 202, so that a Drain after it waits for this one
 	select {
 	case g.work <- s:
+		g.accepted.Add(1)
 		return strategies.Reply{Status: http.StatusAccepted}
 	case <-g.stopped:
 		g.deliveries.Done()
@@ -163,6 +170,13 @@ func (g *Gateway) Drain(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("gateway: %d deliveries still in flight: %w", len(g.slots), ctx.Err())
 	}
+}
+
+// Background reports the background deliveries (WaitNone) accepted so far,
+// those still in flight, and those that finished without reaching both
+// APIs (a leg failed, or Close cancelled them).
+func (g *Gateway) Background() (accepted, pending, undelivered int64) {
+	return g.accepted.Load(), int64(len(g.slots)), g.undelivered.Load()
 }
 
 // Close cancels background deliveries and waits for them to stop. Sends
