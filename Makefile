@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 BENCHTIME ?= 2x
 COUNT   ?= 5
 
-.PHONY: build test demo bench bench-smoke fuzz clean
+.PHONY: build test demo bench bench-smoke fuzz clean assets
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/fanbench
@@ -39,6 +39,19 @@ FUZZTIME ?= 30s
 ## fuzz: the scenario decoder's native fuzz test (make fuzz FUZZTIME=5m for longer)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios/
+
+## assets: refresh the charting library embedded in the binary (uPlot, from
+## the npm registry, pinned; its licence is kept beside it). Never edit the
+## copies by hand: change UPLOT_VERSION and rerun.
+UPLOT_VERSION ?= 1.6.32
+UPLOT_DIR     := reports/charts/uplot
+assets:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent "uplot@$(UPLOT_VERSION)" >/dev/null && tar xzf "uplot-$(UPLOT_VERSION).tgz") && \
+	mkdir -p $(UPLOT_DIR) && \
+	cp "$$tmp/package/dist/uPlot.iife.min.js" "$$tmp/package/dist/uPlot.min.css" "$$tmp/package/LICENSE" $(UPLOT_DIR)/ && \
+	echo "uplot@$(UPLOT_VERSION)" > $(UPLOT_DIR)/VERSION && \
+	echo "assets: $(UPLOT_DIR) now holds uplot@$(UPLOT_VERSION)"
 
 clean:
 	rm -rf bin fanbench-out bench.txt

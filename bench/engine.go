@@ -39,6 +39,10 @@ type Options struct {
 	// Progress, when set, is called about once a second while a strategy's
 	// load runs.
 	Progress func(Progress)
+	// Follow, with Progress, fills Progress.Live: once a second the sends
+	// intended so far are looked up in the mock APIs' ledgers (off the
+	// send path), for a live view of deliveries (the dashboard).
+	Follow bool
 	// ResultsOut, when set, opens a writer per strategy that receives every
 	// measured send in vegeta's binary result encoding, so `vegeta report`
 	// and `vegeta plot` read it. Timestamp is the intended send time and
@@ -85,6 +89,8 @@ type Progress struct {
 	// it keeps up): the same rules as the result's harness verdict, over
 	// the last second.
 	Saturated []string
+	// Live, with Options.Follow, is what a live view shows beyond this line.
+	Live *Live
 }
 
 // Run runs every strategy of sc one after another against fresh mock APIs,
@@ -306,7 +312,11 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	}
 	drv := newDriver(cfg)
 	mon := startMonitor(sc.Load.Warmup+sc.Load.Duration, 250*time.Millisecond)
-	stopProgress := watch(opt.Progress, spec.Label(), cfg, drv, tl, liveVerdict(mon, r.apis, thresholds))
+	var fl *follower
+	if opt.Follow {
+		fl = newFollower(pacer, ids, r.apis, r.stats)
+	}
+	stopProgress := watch(opt.Progress, spec.Label(), cfg, drv, tl, liveVerdict(mon, r.apis, thresholds), fl)
 	d := drv.run(ctx)
 	stopProgress()
 	seen := mon.stop()
@@ -454,7 +464,7 @@ func scheduledIn(p vegeta.Pacer, from, to time.Duration) int64 {
 
 // watch calls report about once a second with the load's progress until
 // the returned stop is called.
-func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl *timeline, saturated func(*liveStats) []string) (stop func()) {
+func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl *timeline, saturated func(*liveStats) []string, fl *follower) (stop func()) {
 	if report == nil {
 		return func() {}
 	}
@@ -478,10 +488,18 @@ func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl
 			if saturated != nil {
 				p.Saturated = saturated(ls)
 			}
+			if fl != nil {
+				p.Live = &Live{T: (p.Elapsed - cfg.warmup).Seconds(), Phases: tl.marksSoFar()}
+				fl.step(p.Elapsed, p.Live)
+			}
 			if ls != nil {
 				p.Requests, p.Errors, p.P99Ms = ls.Requests, ls.Errors, ls.P99Ms
 				if dt := (ls.At - last.At).Seconds(); dt > 0 {
 					p.Rate = float64(ls.Requests-last.Requests) / dt
+					if p.Live != nil {
+						p.Live.Answered = float64((ls.Requests-ls.Errors)-(last.Requests-last.Errors)) / dt
+						p.Live.P50Ms, p.Live.P99Ms = ls.P50WindowMs, ls.P99WindowMs
+					}
 				}
 				last = *ls
 			}

@@ -62,6 +62,9 @@ type recorder struct {
 	// a second by the recorder goroutine.
 	live        atomic.Pointer[liveStats]
 	lastPublish time.Duration
+	// window holds the corrected latencies of the measured sends answered
+	// since the last publish, for a live per-second p50/p99.
+	window *hdrhistogram.Histogram
 }
 
 // liveStats is what a progress line shows while a run lasts.
@@ -71,6 +74,9 @@ type liveStats struct {
 	Errors   int64         // of which not 2xx
 	P99Ms    float64       // corrected p99 so far
 	LagP99   time.Duration // driver lag p99 so far
+	// P50WindowMs and P99WindowMs are the corrected latency of the
+	// measured answers since the previous snapshot.
+	P50WindowMs, P99WindowMs float64
 }
 
 func newRecorder(measureFrom, timeout time.Duration, firstMeasured uint64) *recorder {
@@ -103,6 +109,10 @@ func (r *recorder) record(s sample) {
 		reports.RecordUs(r.warm, corrected)
 		return
 	}
+	if r.window == nil {
+		r.window = hdrhistogram.New(reports.HistMinUs, reports.HistMaxUs, 2)
+	}
+	reports.RecordUs(r.window, corrected)
 	r.requests++
 	reports.RecordUs(r.corrected, corrected)
 	reports.RecordUs(r.uncorrected, (s.done - s.sent).Microseconds())
@@ -137,9 +147,12 @@ func (r *recorder) publish(at time.Duration) {
 	r.lastPublish = at
 	r.live.Store(&liveStats{
 		At: at, Requests: r.requests, Errors: r.requests - r.ok,
-		P99Ms:  float64(r.corrected.ValueAtQuantile(99)) / 1000,
-		LagP99: time.Duration(r.lag.ValueAtQuantile(99)) * time.Microsecond,
+		P99Ms:       float64(r.corrected.ValueAtQuantile(99)) / 1000,
+		LagP99:      time.Duration(r.lag.ValueAtQuantile(99)) * time.Microsecond,
+		P50WindowMs: float64(r.window.ValueAtQuantile(50)) / 1000,
+		P99WindowMs: float64(r.window.ValueAtQuantile(99)) / 1000,
 	})
+	r.window.Reset()
 }
 
 // statusCodes returns the status counts keyed as results.json wants them.

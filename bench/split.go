@@ -127,7 +127,7 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 		cfg.sink = vegeta.NewEncoder(bw)
 	}
 	drv := newDriver(cfg)
-	stop := watch(opt.Progress, strategy, cfg, drv, newTimeline(nil, sc.APIs, [2]*mockapi.API{}, strategy, nil), nil)
+	stop := watch(opt.Progress, strategy, cfg, drv, newTimeline(nil, sc.APIs, [2]*mockapi.API{}, strategy, nil), nil, nil)
 	d := drv.run(ctx)
 	stop()
 	if d.rec.sinkErr != nil {

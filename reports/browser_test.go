@@ -70,6 +70,11 @@ func TestHTMLInChromium(t *testing.T) {
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Errorf("figures with an inline <svg> in the DOM: %v; want %v", names, want)
 	}
+	// The interactive charts ran: two uPlot charts per strategy, each with
+	// its canvas.
+	if n := strings.Count(dom, `class="uplot`); n != 6 {
+		t.Errorf("%d uPlot charts in the DOM; want 6 (latency and throughput for 3 strategies)", n)
+	}
 	// A drawn chart has paths and text; an empty <svg> would pass the above.
 	for _, f := range figs {
 		if strings.Count(f[0], "<path") < 10 || !strings.Contains(f[0], "<text") {

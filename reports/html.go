@@ -29,6 +29,8 @@ type htmlPage struct {
 	Notes   []note
 	Figures []htmlFigure
 	Hgrm    []htmlLink
+	// Interactive holds the interactive charts (nil without strategies).
+	Interactive *interactiveCharts
 }
 
 type htmlFigure struct {
@@ -64,6 +66,9 @@ func writeHTML(w io.Writer, r *Results, figs []renderedFigure) error {
 			// the SVG writer escapes.
 			SVG: template.HTML(inlineSVG(f.SVG)),
 		})
+	}
+	if page.Interactive, err = interactiveOf(r); err != nil {
+		return fmt.Errorf("interactive charts: %w", err)
 	}
 	for _, s := range r.Strategies {
 		page.Hgrm = append(page.Hgrm, htmlLink{Text: s.Name, Href: hgrmFile(s.Name)})

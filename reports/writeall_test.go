@@ -189,7 +189,8 @@ func TestWriteAllEmptyRun(t *testing.T) {
 }
 
 // TestHTMLStructure checks the page without a browser: self-contained (no
-// script, no external resource), with the tables and one inline SVG per plot.
+// external resource: scripts and styles inline), with the tables, one
+// inline SVG per plot and the interactive charts' data.
 func TestHTMLStructure(t *testing.T) {
 	var buf bytes.Buffer
 	if err := reports.Render(&buf, fixture(t), "html"); err != nil {
@@ -204,11 +205,12 @@ func TestHTMLStructure(t *testing.T) {
 	if n := strings.Count(page, "<svg"); n != 5 {
 		t.Errorf("report.html has %d inline SVGs; want 5", n)
 	}
-	for _, bad := range []string{"<script", "http://", "https://", "<link", "<?xml"} {
-		if bad == "http://" {
-			// the SVG namespaces are names, not fetches
-			page = strings.NewReplacer(`xmlns="http://www.w3.org/2000/svg"`, "", `xmlns:xlink="http://www.w3.org/1999/xlink"`, "").Replace(page)
+	for _, want := range []string{`<script type="application/json" id="fanbench-series">[{"name":"sequential"`, "fanbenchCharts.render", "uPlot"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks the interactive charts' %q", want)
 		}
+	}
+	for _, bad := range []string{"<script src", "<link", "src=\"http", "href=\"http", "url(http", "@import", "<?xml"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("report.html contains %q; it must be self-contained", bad)
 		}
