@@ -343,7 +343,7 @@ load: {rate: 50, duration: 5s}
 
 func TestBuiltins(t *testing.T) {
 	infos := Builtins()
-	want := []string{"brownout", "ci-smoke", "duplicate-trap", "flaky", "outage", "quick", "rate-limited", "seed-article", "tail-at-scale"}
+	want := []string{"brownout", "ci-smoke", "duplicate-trap", "flaky", "outage", "quick", "rate-limited", "seed-article", "serverless-cold-start", "tail-at-scale"}
 	var got []string
 	for _, in := range infos {
 		got = append(got, in.Name)

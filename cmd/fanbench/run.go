@@ -22,6 +22,7 @@ import (
 	"github.com/fanbench/fanbench/strategies"
 	"github.com/fanbench/fanbench/strategies/external"
 	"github.com/fanbench/fanbench/strategies/gateway"
+	"github.com/fanbench/fanbench/strategies/outbox"
 	"github.com/fanbench/fanbench/strategies/queue"
 )
 
@@ -273,6 +274,10 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		}
 		if errors.Is(runErr, gateway.ErrNotInstalled) {
 			return withCode(exitUsage, runErr) // the message says how to install it
+		}
+		if errors.Is(runErr, outbox.ErrConnect) {
+			// An unreachable database is bad input too; the error names its url.
+			return withCode(exitUsage, fmt.Errorf("strategies[outbox].outbox.url in %s: %w", f.scenario, runErr))
 		}
 		switch {
 		case errors.Is(runErr, distributed.ErrConnect):
