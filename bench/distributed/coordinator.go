@@ -512,6 +512,9 @@ func (c *coordinator) runStrategy(ctx context.Context, name string) (sr reports.
 	if err != nil {
 		return sr, nil, lost, err
 	}
+	// Once the loads ended, an interrupt no longer cuts anything short:
+	// what was measured is collected and reconciled.
+	ctx = context.WithoutCancel(ctx)
 	var ms []*bench.Measured
 	var tags []string
 	var parts []bench.PartWalked
@@ -631,6 +634,7 @@ func (c *coordinator) wait(ctx context.Context, name string, start time.Time, h 
 			if h.remote != nil {
 				if silent := now.Sub(beats[h.remote.Name]); silent > miss {
 					stop("the serve host was lost")
+					h.lost = true
 					return nil, lost, fmt.Errorf("%w: serve host %s on %s silent for %v during %s",
 						ErrServeLost, h.remote.Name, h.remote.Host, silent.Round(time.Millisecond), name)
 				}

@@ -21,6 +21,7 @@ type sut struct {
 	local    *bench.Host
 	url      string
 	offset   time.Duration // the host's clock − the coordinator's
+	lost     bool          // the serve host stopped answering: nothing to tear down
 }
 
 // setUp starts the strategy's mock APIs and front.
@@ -47,6 +48,7 @@ func (c *coordinator) setUp(ctx context.Context, strategy string) (*sut, error) 
 func (h *sut) request(what string, req any, timeout time.Duration) (Reply, error) {
 	r, err := request(h.c.nc, h.c.subj.of(what, h.remote.Name), req, timeout)
 	if errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) {
+		h.lost = true
 		return r, fmt.Errorf("%w: serve host %s on %s did not answer %s for %s: %w",
 			ErrServeLost, h.remote.Name, h.remote.Host, what, h.strategy, err)
 	}
@@ -99,6 +101,9 @@ func (h *sut) settle(ctx context.Context, s bench.Sends) (*bench.Settled, error)
 func (h *sut) tearDown() error {
 	if h.local != nil {
 		return h.local.Close()
+	}
+	if h.lost {
+		return nil
 	}
 	_, err := h.request("teardown", Setup{Strategy: h.strategy}, 30*time.Second)
 	return err

@@ -77,9 +77,9 @@ func (s *session) drive(ctx context.Context, a Assignment) Done {
 		done.Error = err.Error()
 		return done
 	}
-	// Store even when the load was stopped: the coordinator keeps what
-	// was measured.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	// Store even when the load was stopped (the coordinator keeps what was
+	// measured), unless the session ended: then nobody will read it.
+	pctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
 	defer cancel()
 	done.Measured = a.Strategy + "/" + s.opt.Name + ".json"
 	done.Results = a.Strategy + "/" + s.opt.Name + ".bin"
