@@ -47,6 +47,7 @@ type runFlags struct {
 	exec        string
 	mockListen  string
 	allowRemote bool
+	dash        dashFlags
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -91,7 +92,8 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.StringVar(&f.target, "target", "", "measure your own service: send the load to this URL (strategy 'external'); it must forward each request, with its Idempotency-Key, to the mock APIs")
 	fl.StringVar(&f.exec, "exec", "", "with --target: start this shell command once the mocks are up, with FANBENCH_API_A_URL and FANBENCH_API_B_URL set; stopped after the run")
 	fl.StringVar(&f.mockListen, "mock-listen", "", "with --target: HOST:PORT for mock API a (b on PORT+1), so your service can use fixed URLs")
-	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --target, --broker-url or scenario queue.url that is not on this machine")
+	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --target, --broker-url, scenario queue.url or --dashboard address that is not on this machine")
+	addDashFlags(fl, &f.dash)
 	return cmd
 }
 
@@ -247,6 +249,13 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 			fmt.Fprintf(e.stderr, format+"\n", args...)
 		}
 	}
+	dash, err := startDashboard(f.dash, f.allowRemote, sc.Name, &opt, e.stderr)
+	if err != nil {
+		return err
+	}
+	if dash != nil {
+		defer dash.Close()
+	}
 	var res *reports.Results
 	var runErr, lostErr error
 	if f.dist.workers > 0 {
@@ -311,6 +320,7 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		}
 		fmt.Fprintf(e.stdout, "\nresults: %s\n", filepath.Join(out, "results.json"))
 	}
+	finishDashboard(cmd.Context(), dash, f.dash, res, out, runErr != nil, e.stderr)
 	switch {
 	case runErr != nil:
 		return withCode(exitInterrupted, nil)

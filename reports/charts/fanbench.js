@@ -53,6 +53,13 @@
     return new uPlot(opts, data, div);
   }
 
+  // count says, on the chart box, how many seconds it holds and how many
+  // of them have a latency (for tests and curious readers).
+  function count(el, s) {
+    el.dataset.points = (s.t || []).length;
+    el.dataset.latencyPoints = (s.p50 || []).filter(function (v) { return v !== null && v !== undefined; }).length;
+  }
+
   function latencyData(s) { return [s.t || [], vals(s.p50), vals(s.p99)]; }
   function throughputData(s) { return [s.t || [], vals(s.offered), vals(s.answered), vals(s.delivered)]; }
 
@@ -71,13 +78,13 @@
       { label: "answered 2xx", stroke: c, width: 1.6 },
       { label: s.delivered_label || "delivered to both", stroke: c, width: 1.8, dash: [2, 3] }
     ], throughputData(s), getBands);
-    el.dataset.points = (s.t || []).length;
+    count(el, s);
     return {
       update: function (n) {
         bands = n.bands || [];
         lat.setData(latencyData(n));
         thr.setData(throughputData(n));
-        el.dataset.points = (n.t || []).length;
+        count(el, n);
       }
     };
   }
