@@ -15,9 +15,12 @@ import (
 func needNginxLua(t *testing.T) {
 	t.Helper()
 	sc := fixedScenario(time.Millisecond, time.Millisecond, 1, time.Second)
-	_, err := gateway.Build(t.Context(), strategies.Spec{Name: strategies.NameGateway, Impl: strategies.GatewayNginxLua},
+	b, err := gateway.Build(t.Context(), strategies.Spec{Name: strategies.NameGateway, Impl: strategies.GatewayNginxLua},
 		strategies.Deps{APIs: [2]string{"http://127.0.0.1:1", "http://127.0.0.1:2"}, Policy: sc.Policy})
 	if err == nil {
+		if err := b.Close(); err != nil { // the probe's nginx
+			t.Fatal(err)
+		}
 		return
 	}
 	if v := os.Getenv("FANBENCH_REQUIRE_BROKERS"); v != "" && v != "0" {
