@@ -2,13 +2,13 @@ package bench
 
 import (
 	"bytes"
-	"io"
-
 	"context"
 	"errors"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"io"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/reports"

@@ -3,10 +3,9 @@ package bench
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
-	"time"
 
 	"github.com/fanbench/fanbench/reports"
 )

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/fanbench/fanbench/field"
-
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/fanbench/fanbench/field"
 )
 
 // index remembers where each field path ("apis.b.errors[1].rate") sits in

@@ -1,9 +1,10 @@
 package strategies
 
 import (
-	"github.com/fanbench/fanbench/field"
 	"net/url"
 	"time"
+
+	"github.com/fanbench/fanbench/field"
 )
 
 // Stores (Options.Store).

@@ -1,9 +1,9 @@
 package strategies
 
 import (
-	"github.com/fanbench/fanbench/field"
 	"time"
 
+	"github.com/fanbench/fanbench/field"
 	"github.com/fanbench/fanbench/mockapi"
 )
 

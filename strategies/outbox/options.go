@@ -4,8 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"github.com/fanbench/fanbench/field"
 
+	"github.com/fanbench/fanbench/field"
 	"github.com/fanbench/fanbench/strategies"
 )
 

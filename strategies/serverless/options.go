@@ -2,9 +2,9 @@ package serverless
 
 import (
 	"fmt"
-	"github.com/fanbench/fanbench/field"
 	"time"
 
+	"github.com/fanbench/fanbench/field"
 	"github.com/fanbench/fanbench/strategies"
 )
 
