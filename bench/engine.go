@@ -189,6 +189,11 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 		if err != nil {
 			return nil, fmt.Errorf("apis.%s: %w", name, err)
 		}
+		// Reconciliation needs every id of the run: no eviction (a run's
+		// sends are bounded by its rate and MaxSpan).
+		if err := api.SetLimits(mockapi.Limits{LedgerCapacity: mockapi.UnboundedLedger}); err != nil {
+			return nil, err
+		}
 		addr := "127.0.0.1:0"
 		if opt.MockAddr != "" {
 			if addr, err = nextPort(opt.MockAddr, i); err != nil {
@@ -243,7 +248,8 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 	if err != nil {
 		return nil, fmt.Errorf("listen for the front on %s: %w", listen, err)
 	}
-	front := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	front := &http.Server{Handler: handler}
+	_ = mockapi.Timeouts{}.Apply(front) // the defaults: no error
 	served := make(chan struct{})
 	go func() { defer close(served); _ = front.Serve(ln) }()
 	r.closers = append(r.closers, func() error {

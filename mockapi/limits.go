@@ -18,9 +18,14 @@ type Limits struct {
 	MaxBodyBytes int64
 	// LedgerCapacity caps the ids the ledger keeps (at least
 	// MinLedgerCapacity); past it the oldest are evicted and counted (see
-	// Ledger). 0 means DefaultLedgerCapacity.
+	// Ledger). 0 means DefaultLedgerCapacity; UnboundedLedger keeps every
+	// id, for a mock whose arrivals something else bounds (the engine's
+	// mocks live for one run, and a run's sends are bounded).
 	LedgerCapacity int
 }
+
+// UnboundedLedger as Limits.LedgerCapacity keeps every id.
+const UnboundedLedger = -1
 
 // limits is a validated Limits with its prepared answers.
 type limits struct {
@@ -39,7 +44,9 @@ func (a *API) SetLimits(l Limits) error {
 	if l.LedgerCapacity == 0 {
 		l.LedgerCapacity = DefaultLedgerCapacity
 	}
-	if err := a.ledger.SetCapacity(l.LedgerCapacity); err != nil {
+	if l.LedgerCapacity == UnboundedLedger {
+		a.ledger.genCap.Store(0)
+	} else if err := a.ledger.SetCapacity(l.LedgerCapacity); err != nil {
 		return fmt.Errorf("mock %q: %w", a.name, err)
 	}
 	// Connection: close spares net/http reading the rest of the body.

@@ -158,4 +158,17 @@ func TestLedgerCapacityLimit(t *testing.T) {
 	if err := a.SetLimits(Limits{LedgerCapacity: 10}); err == nil {
 		t.Error("SetLimits(LedgerCapacity: 10): no error")
 	}
+	// Unbounded: nothing more is evicted.
+	if err := a.SetLimits(Limits{LedgerCapacity: UnboundedLedger}); err != nil {
+		t.Fatal(err)
+	}
+	a.Reset()
+	for i := range 1000 {
+		req := httptest.NewRequest(http.MethodPost, "/", nil)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("%016x", i+1))
+		a.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if st := a.Stats(); st.Ledger.IDs != 1000 || st.Ledger.Evicted != 0 {
+		t.Fatalf("unbounded ledger after 1000 ids: %+v; want all 1000 held", st.Ledger)
+	}
 }

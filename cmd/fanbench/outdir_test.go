@@ -155,3 +155,38 @@ func TestDefaultOutUnique(t *testing.T) {
 		t.Errorf("directories %v; want 20261201T140000.000Z, -2, -3", seen)
 	}
 }
+
+// TestSecondInterruptLeavesNoResultsFiles: a second Ctrl-C quits at once
+// while a <strategy>.results.bin is being streamed; no results file (empty or
+// partial) and no staging directory is left in --out.
+func TestSecondInterruptLeavesNoResultsFiles(t *testing.T) {
+	sc := writeFile(t, "slow.yaml", slowScenario)
+	out := filepath.Join(t.TempDir(), "out")
+	cmd, stderr := startFanbench(t, "run", "--scenario", sc, "--out", out)
+	streaming := func() bool {
+		m, _ := filepath.Glob(filepath.Join(out, stagingPrefix+"*", "*.results.bin"))
+		return len(m) > 0
+	}
+	for deadline := time.Now().Add(30 * time.Second); !streaming(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the run never started streaming a results.bin\n%s", stderr)
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Process.Signal(os.Interrupt)
+	if code := exitStatus(t, cmd.Wait()); code != exitInterrupted {
+		t.Fatalf("exit %d; want %d\n%s", code, exitInterrupted, stderr)
+	}
+	var left []string
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && p != out {
+			left = append(left, strings.TrimPrefix(p, out))
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Fatalf("--out after a second Ctrl-C holds %v; want nothing", left)
+	}
+}
