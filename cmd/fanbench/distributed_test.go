@@ -40,16 +40,38 @@ func needMachineNATS(t *testing.T) {
 	t.Skipf("NATS at %s unreachable (%v); set FANBENCH_REQUIRE_BROKERS=1 to fail instead", machineNATS, err)
 }
 
-// buildFanbench builds the fanbench binary (without the race detector, so
-// that its timing is a release build's) into a temporary directory.
+// built is the fanbench binary the distributed tests share, built once
+// (without the race detector, so its timing is a release build's) into a
+// directory TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
 func buildFanbench(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "fanbench")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "fanbench-test-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "fanbench")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
+}
+
+// removeBuilt removes the shared binary once the tests are over.
+func removeBuilt() {
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
 }
 
 // proc is a fanbench process of a test; its stderr is kept and watched.
@@ -160,13 +182,18 @@ type cluster struct {
 	serve   *proc
 }
 
-func startCluster(t *testing.T, bin string, n int, serveArgs []string, prefix func(i int) []string) *cluster {
+func startCluster(t *testing.T, bin string, n int) *cluster {
+	t.Helper()
+	return startClusterAt(t, bin, machineNATS, n, nil, noPrefix)
+}
+
+func startClusterAt(t *testing.T, bin, url string, n int, serveArgs []string, prefix func(i int) []string) *cluster {
 	t.Helper()
 	c := &cluster{pool: "t" + nuid.Next()}
-	c.serve = startProc(t, "serve", prefix(0), bin, append([]string{"serve", "--nats-url", natsURLFor(prefix(0)),
+	c.serve = startProc(t, "serve", prefix(0), bin, append([]string{"serve", "--nats-url", url,
 		"--pool", c.pool, "--name", "sut"}, serveArgs...)...)
 	for k := range n {
-		w := startProc(t, fmt.Sprintf("w%d", k), prefix(k+1), bin, "worker", "--nats-url", natsURLFor(prefix(k+1)),
+		w := startProc(t, fmt.Sprintf("w%d", k), prefix(k+1), bin, "worker", "--nats-url", url,
 			"--pool", c.pool, "--name", fmt.Sprintf("w%d", k))
 		c.workers = append(c.workers, w)
 	}
@@ -175,15 +202,6 @@ func startCluster(t *testing.T, bin string, n int, serveArgs []string, prefix fu
 		w.waitFor(t, "joined pool", 20*time.Second)
 	}
 	return c
-}
-
-// natsURLFor is the machine's NATS as seen from a namespace (its host end
-// of the veth) or from the machine itself.
-func natsURLFor(prefix []string) string {
-	if len(prefix) > 0 {
-		return "nats://" + nsHostIP + ":4222"
-	}
-	return machineNATS
 }
 
 func noPrefix(int) []string { return nil }
@@ -261,7 +279,7 @@ var singleProcessBounds = map[string][2]float64{"sequential": {498, 515}, "errgr
 func TestDistributedProcesses(t *testing.T) {
 	needMachineNATS(t)
 	bin := buildFanbench(t)
-	c := startCluster(t, bin, 3, nil, noPrefix)
+	c := startCluster(t, bin, 3)
 	sc := writeFile(t, "dist.yaml", fmt.Sprintf(distScenario, "4s", "sequential, errgroup"))
 	out := filepath.Join(t.TempDir(), "out")
 	coord := startProc(t, "coordinator", nil, bin, "run", "--workers", "3", "--nats-url", machineNATS, "--pool", c.pool,
@@ -278,7 +296,7 @@ func TestDistributedProcesses(t *testing.T) {
 func TestDistributedWorkerKilled(t *testing.T) {
 	needMachineNATS(t)
 	bin := buildFanbench(t)
-	c := startCluster(t, bin, 3, nil, noPrefix)
+	c := startCluster(t, bin, 3)
 	sc := writeFile(t, "dist.yaml", fmt.Sprintf(distScenario, "20s", "errgroup"))
 	out := filepath.Join(t.TempDir(), "out")
 	coord := startProc(t, "coordinator", nil, bin, "run", "--workers", "3", "--nats-url", machineNATS, "--pool", c.pool,
@@ -326,3 +344,28 @@ func TestDistributedWorkerKilled(t *testing.T) {
 
 // nsHostIP is the machine's end of the test namespaces' links.
 const nsHostIP = "10.231.0.1"
+
+// An unreachable --nats-url is bad input: exit 2, naming the flag; the
+// distributed flags are refused without --workers.
+func TestDistributedUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--workers", "2", "--nats-url", "nats://127.0.0.1:1", "--wait", "1s"}, "--nats-url"},
+		{[]string{"run", "--workers", "2"}, "--workers needs --nats-url"},
+		{[]string{"run", "--serve", "sut"}, "--serve goes with --workers"},
+		{[]string{"run", "--workers", "0", "--nats-url", machineNATS}, "--workers 0"},
+		{[]string{"worker"}, "--nats-url is required"},
+		{[]string{"worker", "--nats-url", "nats://127.0.0.1:1"}, "--nats-url"},
+		{[]string{"serve", "--nats-url", machineNATS, "--name", "a.b"}, `--name "a.b"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := fanbench(t, t.Context(), tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 naming %q", code, stderr, tt.want)
+			}
+		})
+	}
+}

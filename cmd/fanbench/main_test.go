@@ -13,7 +13,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("FANBENCH_TEST_MAIN") == "1" {
 		main() // exits
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBuilt()
+	os.Exit(code)
 }
 
 // Usage errors cobra finds (unknown commands, flags, arguments) exit 2 and
