@@ -279,10 +279,10 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	defer driverClient.CloseIdleConnections()
 	ids := newIDSpace(sc.Seed)
 	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker)
-	inFlightCap, capByFDs := inFlightBudget(spec.Name, sc.Load.MaxInFlight, fdLimit())
+	inFlightCap, capByFDs := inFlightBudget(r.built.Target != "", sc.Load.MaxInFlight, fdLimit())
 	if capByFDs {
 		logf(opt, "%s: in-flight cap %d, not %d: the descriptor limit allows no more (%d descriptors per send)",
-			spec.Label(), inFlightCap, sc.Load.MaxInFlight, descriptorsPerSend(spec.Name))
+			spec.Label(), inFlightCap, sc.Load.MaxInFlight, descriptorsPerSend(r.built.Target != ""))
 	}
 	cfg := driverConfig{
 		pacer:       pacer,

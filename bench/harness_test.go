@@ -74,23 +74,23 @@ func TestVerdict(t *testing.T) {
 
 func TestInFlightBudget(t *testing.T) {
 	for _, tc := range []struct {
-		strategy string
-		max      int
-		limit    int64
-		want     int
-		byFDs    bool
+		outside bool // the strategy takes the load outside the process
+		max     int
+		limit   int64
+		want    int
+		byFDs   bool
 	}{
-		{strategies.NameErrgroup, 10000, 20000, 3166, true}, // (20000−1000)/6
-		{strategies.NameErrgroup, 1000, 20000, 1000, false},
-		{strategies.NameExternal, 10000, 20000, 6333, true}, // (20000−1000)/3
-		{strategies.NameErrgroup, 10000, 256, 37, true},     // (256−32)/6
-		{strategies.NameErrgroup, 10000, 1 << 20, 10000, false},
-		{strategies.NameErrgroup, 10000, 0, 10000, false}, // unknown limit
-		{strategies.NameErrgroup, 10000, 10, 1, true},     // never 0
+		{false, 10000, 20000, 3166, true}, // (20000−1000)/6
+		{false, 1000, 20000, 1000, false},
+		{true, 10000, 20000, 6333, true}, // (20000−1000)/3
+		{false, 10000, 256, 37, true},    // (256−32)/6
+		{false, 10000, 1 << 20, 10000, false},
+		{false, 10000, 0, 10000, false}, // unknown limit
+		{false, 10000, 10, 1, true},     // never 0
 	} {
-		got, byFDs := inFlightBudget(tc.strategy, tc.max, tc.limit)
+		got, byFDs := inFlightBudget(tc.outside, tc.max, tc.limit)
 		if got != tc.want || byFDs != tc.byFDs {
-			t.Errorf("inFlightBudget(%s, %d, %d) = %d, %v; want %d, %v", tc.strategy, tc.max, tc.limit, got, byFDs, tc.want, tc.byFDs)
+			t.Errorf("inFlightBudget(%v, %d, %d) = %d, %v; want %d, %v", tc.outside, tc.max, tc.limit, got, byFDs, tc.want, tc.byFDs)
 		}
 	}
 }

@@ -1,13 +1,12 @@
 package bench
 
-import "github.com/fanbench/fanbench/strategies"
-
 // descriptorsPerSend is how many file descriptors one in-flight send holds
-// in this process: for a strategy behind our front, both ends of the
-// driver→front, front→a and front→b connections (6); for an external
-// service, the driver's end to it and the mocks' ends from it (3).
-func descriptorsPerSend(strategy string) int {
-	if strategy == strategies.NameExternal {
+// in this process: for a strategy behind a front in this process, both ends
+// of the driver→front, front→a and front→b connections (6); for one that
+// takes the load outside it (Built.Target: the user's service, nginx), the
+// driver's end to it and the mocks' ends from it (3).
+func descriptorsPerSend(frontOutside bool) int {
+	if frontOutside {
 		return 3
 	}
 	return 6
@@ -23,11 +22,11 @@ func fdReserve(limit int64) int64 { return min(max(limit/20, 32), 1024) }
 // limit leaves after the reserve (at least 1). byFDs reports whether the
 // descriptor budget, not the scenario, set the cap. A limit of 0 (unknown)
 // leaves the scenario's cap.
-func inFlightBudget(strategy string, maxInFlight int, limit int64) (limitCap int, byFDs bool) {
+func inFlightBudget(frontOutside bool, maxInFlight int, limit int64) (limitCap int, byFDs bool) {
 	if limit <= 0 {
 		return maxInFlight, false
 	}
-	fit := max((limit-fdReserve(limit))/int64(descriptorsPerSend(strategy)), 1)
+	fit := max((limit-fdReserve(limit))/int64(descriptorsPerSend(frontOutside)), 1)
 	if int64(maxInFlight) <= fit {
 		return maxInFlight, false
 	}
