@@ -44,6 +44,9 @@ type MemberOptions struct {
 	Advertise string
 	// BrokerURL (serve host) is passed to strategies that use a broker.
 	BrokerURL string
+	// Once makes the member return after its first run (a Kubernetes Job's
+	// pod, a one-shot SSH command) instead of waiting for the next.
+	Once bool
 }
 
 func (o *MemberOptions) normalize(role string) error {
@@ -122,6 +125,8 @@ func joinPool(ctx context.Context, role string, opt MemberOptions) error {
 		publish(nc, subj.presence(), p)
 	}
 	claims := make(chan claimed)
+	quit := make(chan struct{})
+	defer close(quit)
 	claimSub, err := nc.Subscribe(subj.claim(opt.Name), func(m *nats.Msg) {
 		var c Claim
 		if err := json.Unmarshal(m.Data, &c); err != nil || c.Scenario == nil || CheckName("run", c.Run) != nil {
@@ -134,7 +139,7 @@ func joinPool(ctx context.Context, role string, opt MemberOptions) error {
 		}
 		select {
 		case claims <- claimed{c, m}:
-		case <-ctx.Done():
+		case <-quit:
 			respond(m, Reply{Error: opt.Name + " is shutting down"})
 		}
 	})
@@ -156,12 +161,15 @@ func joinPool(ctx context.Context, role string, opt MemberOptions) error {
 	defer wg.Wait()
 	sctx, cancelSessions := context.WithCancel(ctx)
 	defer cancelSessions()
+	over := make(chan struct{}) // closed when the first run ended (Once)
 	tick := time.NewTicker(opt.Presence)
 	defer tick.Stop()
 	announce()
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-over:
 			return nil
 		case <-tick.C:
 			announce()
@@ -181,6 +189,9 @@ func joinPool(ctx context.Context, role string, opt MemberOptions) error {
 				defer run.Store(nil)
 				why := s.run()
 				opt.Logf("%s %s: left run %s (%s)", role, opt.Name, id, why)
+				if opt.Once {
+					close(over)
+				}
 			})
 		}
 	}

@@ -104,6 +104,7 @@ func addMemberFlags(fl *pflag.FlagSet, m *memberFlags) {
 	fl.StringVar(&m.natsURL, "nats-url", "", "the NATS server (JetStream enabled) the coordinator uses (required)")
 	fl.StringVar(&m.opt.Name, "name", "", "this member's name in its pool (default <hostname>-<pid>)")
 	fl.StringVar(&m.opt.Pool, "pool", "default", "the pool to join")
+	fl.BoolVar(&m.opt.Once, "once", false, "exit after the first run (a Kubernetes Job's pod, a one-shot SSH command)")
 }
 
 func (m *memberFlags) check() error {
