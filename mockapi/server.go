@@ -105,7 +105,12 @@ func ServeWith(ctx context.Context, a *API, addr string, t Timeouts) (*Server, e
 		defer s.wg.Done()
 		_ = s.srv.Serve(ln) // returns http.ErrServerClosed after Close
 	}()
-	s.stop = context.AfterFunc(ctx, func() { _ = s.Close() })
+	// The watcher may fire (and call Close) before AfterFunc returns: stop
+	// is handed over under mu.
+	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
+	s.mu.Lock()
+	s.stop = stop
+	s.mu.Unlock()
 	return s, nil
 }
 
@@ -144,8 +149,11 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	stop := s.stop
 	s.mu.Unlock()
-	s.stop()
+	if stop != nil { // nil: the ctx watcher itself is closing
+		stop()
+	}
 	err := s.srv.Close() // closes the connections first: no handler can answer now
 	s.cancel()
 	s.wg.Wait()

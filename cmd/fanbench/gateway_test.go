@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -112,5 +114,45 @@ func TestGatewayFlags(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("gateway %v: exit %d, stderr %q; want 2 naming %s", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// TestGatewayCutsIdleConnections: the attack of issue 12 item 13 on the
+// gateway — idle keep-alive connections and stuck headers are cut by the
+// configured timeouts instead of staying open indefinitely.
+func TestGatewayCutsIdleConnections(t *testing.T) {
+	_, aURL := mocktest.Serve(t, "a", mockapi.Config{}, 1)
+	_, bURL := mocktest.Serve(t, "b", mockapi.Config{}, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	url, code, stderr := startGateway(t, ctx, "--a", aURL, "--b", bURL, "--idle-timeout", "200ms", "--read-header-timeout", "200ms")
+	addr := strings.TrimPrefix(url, "http://")
+	for _, req := range []string{
+		"POST / HTTP/1.1\r\nHost: x\r\nIdempotency-Key: 0000000000000001\r\nContent-Length: 2\r\n\r\n{}", // answered, then idle
+		"POST / HTTP/1.1\r\nHost: x\r\n", // headers never finished
+	} {
+		var conns []net.Conn
+		for range 20 {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := io.WriteString(c, req); err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for i, c := range conns {
+			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, err := io.Copy(io.Discard, c)
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("connection %d (%q...) still open after 5s; want the gateway to cut it", i, req[:20])
+			}
+		}
+	}
+	cancel()
+	if c := <-code; c != exitOK {
+		t.Fatalf("gateway exit %d\n%s", c, stderr.String())
 	}
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -188,5 +191,38 @@ func TestSecondInterruptLeavesNoResultsFiles(t *testing.T) {
 	})
 	if len(left) > 0 {
 		t.Fatalf("--out after a second Ctrl-C holds %v; want nothing", left)
+	}
+}
+
+// TestMockInterruptMessage: Ctrl-C on `fanbench mock` stops it (exit 0)
+// without claiming to write results it does not have.
+func TestMockInterruptMessage(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "mock", "--config", writeFile(t, "m.yaml", "apis:\n  a: {}\n  b: {}\n"), "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "FANBENCH_TEST_MAIN=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The last line the mock prints once it serves; main has installed its
+	// signal handler before.
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && !strings.Contains(sc.Text(), "Ctrl-C to stop") {
+	}
+	cmd.Process.Signal(os.Interrupt)
+	go io.Copy(io.Discard, stdout)
+	if code := exitStatus(t, cmd.Wait()); code != exitOK {
+		t.Fatalf("exit %d; want 0\n%s", code, stderr.String())
+	}
+	if s := stderr.String(); strings.Contains(s, "writing what was measured") || !strings.Contains(s, "stopping") {
+		t.Fatalf("stderr %q; want a plain stopping message, no promise of results", s)
 	}
 }
