@@ -280,10 +280,6 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	ids := newIDSpace(sc.Seed)
 	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker)
 	inFlightCap, capByFDs := inFlightBudget(r.built.Target != "", sc.Load.MaxInFlight, fdLimit())
-	if capByFDs {
-		logf(opt, "%s: in-flight cap %d, not %d: the descriptor limit allows no more (%d descriptors per send)",
-			spec.Label(), inFlightCap, sc.Load.MaxInFlight, descriptorsPerSend(r.built.Target != ""))
-	}
 	cfg := driverConfig{
 		pacer:       pacer,
 		warmup:      sc.Load.Warmup,

@@ -26,7 +26,7 @@ func EvaluateSLOs(res *reports.Results, slos []scenarios.SLO) []reports.SLOCheck
 			if slo.Strategy == "*" {
 				expr = name + strings.TrimPrefix(strings.TrimSpace(slo.Expr), "*")
 			}
-			c := reports.SLOCheck{Expr: expr}
+			c := reports.SLOCheck{Expr: expr, Strategy: name}
 			s, ok := find(res, name)
 			if !ok {
 				c.Error = fmt.Sprintf("strategy %q did not run", name)

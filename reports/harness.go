@@ -1,6 +1,10 @@
 package reports
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // Harness is the health of fanbench's own machinery (driver, fronts, mock
 // APIs, one process) while a strategy ran. When Saturated, the strategy's
@@ -67,4 +71,35 @@ func (h Harness) MarshalJSON() ([]byte, error) {
 		h.Reasons = []string{}
 	}
 	return json.Marshal(plain(h))
+}
+
+// SaturationBanner returns one line per strategy whose harness was
+// saturated, naming it and the reasons, for the banner every report opens
+// with. Empty when the harness kept up.
+func (r *Results) SaturationBanner() []string {
+	var lines []string
+	for _, s := range r.Strategies {
+		if s.Harness.Saturated {
+			lines = append(lines, fmt.Sprintf("%s: these figures are the harness's, not %s's — %s",
+				s.Name, s.Name, strings.Join(s.Harness.Reasons, "; ")))
+		}
+	}
+	return lines
+}
+
+// MarkInconclusive makes every SLO check that reads a saturated strategy
+// inconclusive: not passed, not failed. It reports whether any was.
+func (r *Results) MarkInconclusive() bool {
+	saturated := map[string]bool{}
+	for _, s := range r.Strategies {
+		saturated[s.Name] = s.Harness.Saturated
+	}
+	any := false
+	for i := range r.SLO {
+		if c := &r.SLO[i]; saturated[c.Strategy] {
+			c.Inconclusive, c.Pass = true, false
+			any = true
+		}
+	}
+	return any
 }

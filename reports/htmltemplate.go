@@ -23,6 +23,7 @@ dl.context { display: grid; grid-template-columns: max-content 1fr; gap: .15em 1
 dl.context dt { font-weight: 600; }
 dl.context dd { margin: 0; }
 .callout { border-left: 4px solid var(--warn); background: #fff8c5; padding: .6em 1em; margin: 1em 0; }
+.callout.saturated { border-left-color: var(--bad); background: #ffebe9; color: #82071e; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: .5em 0 1em; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding-bottom: .4em; max-width: 70em; }
@@ -53,6 +54,7 @@ footer { color: var(--muted); margin-top: 3em; font-size: .9em; }
 <dt>load</dt><dd>{{.Load}}, request timeout {{.R.Load.TimeoutS}}s</dd>
 <dt>machine</dt><dd>{{.Machine}} (driver, fronts and mock APIs share it)</dd>
 </dl>
+{{with .R.SaturationBanner}}<div class="callout saturated" id="saturated"><strong>Harness saturated</strong>: fanbench itself could not keep up, so these strategies' figures measure it, not them.<ul>{{range .}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 {{if .R.Partial}}<div class="callout" id="partial"><strong>Partial run</strong>: it was interrupted; the figures cover only what was measured.</div>{{end}}
 </header>
 <main>

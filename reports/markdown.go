@@ -21,6 +21,13 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	fmt.Fprintf(&b, "- **seed** %d · started %s\n", r.Seed, startedText(r.StartedAt))
 	fmt.Fprintf(&b, "- **load** %s, request timeout %gs\n", describeLoadInfo(r.Load), r.Load.TimeoutS)
 	fmt.Fprintf(&b, "- **machine** %s (driver, fronts and mock APIs share it)\n\n", describeMachine(r.Machine))
+	if lines := r.SaturationBanner(); len(lines) > 0 {
+		b.WriteString("> [!CAUTION]\n> **Harness saturated**: fanbench itself could not keep up, so these strategies' figures measure it, not them.\n>\n")
+		for _, l := range lines {
+			fmt.Fprintf(&b, "> - %s\n", mdEscape(l))
+		}
+		b.WriteString("\n")
+	}
 	if r.Partial {
 		b.WriteString("> [!WARNING]\n> **Partial run**: " + mdEscape(strings.TrimPrefix(partialText(r), "PARTIAL: ")) + ".\n\n")
 	}

@@ -250,6 +250,12 @@ type SLOCheck struct {
 	Expr  string  `json:"expr"`
 	Value float64 `json:"value"`
 	Pass  bool    `json:"pass"`
+	// Strategy is the strategy the check reads.
+	Strategy string `json:"strategy,omitempty"`
+	// Inconclusive is set (and Pass cleared) when that strategy's harness
+	// was saturated: its figures are the harness's, so they neither pass
+	// nor fail the gate.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 	// Error says why the expression could not be evaluated (it then fails).
 	Error string `json:"error,omitempty"`
 }

@@ -78,7 +78,10 @@ func sloTable(r *Results) table {
 	}
 	for _, c := range r.SLO {
 		verdict := "✓ pass"
-		if !c.Pass {
+		switch {
+		case c.Inconclusive:
+			verdict = "? INCONCLUSIVE (harness saturated)"
+		case !c.Pass:
 			verdict = "✗ FAIL"
 		}
 		value := fmt.Sprintf("%g", c.Value)

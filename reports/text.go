@@ -24,6 +24,9 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 	if r.Description != "" {
 		fmt.Fprintf(&b, "%s\n", strings.TrimSpace(r.Description))
 	}
+	for _, line := range r.SaturationBanner() {
+		b.WriteString(warn(opt, "SATURATED "+line) + "\n")
+	}
 	if r.Partial {
 		b.WriteString(warn(opt, partialText(r)) + "\n")
 	}
@@ -86,7 +89,10 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 		b.WriteString("\nSLO\n")
 		for _, c := range r.SLO {
 			verdict := "pass"
-			if !c.Pass {
+			switch {
+			case c.Inconclusive:
+				verdict = warn(opt, "INCONCLUSIVE")
+			case !c.Pass:
 				verdict = warn(opt, "FAIL")
 			}
 			detail := fmt.Sprintf("value %g", c.Value)

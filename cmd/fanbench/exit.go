@@ -12,6 +12,7 @@ const (
 	exitFailed      = 1 // the run failed
 	exitUsage       = 2 // bad usage or bad scenario
 	exitSLO         = 3 // an SLO was violated
+	exitSaturated   = 4 // the harness itself was saturated: results written, SLOs inconclusive
 	exitInterrupted = 130
 )
 

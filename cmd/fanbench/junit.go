@@ -43,6 +43,9 @@ func writeJUnit(w io.Writer, res *reports.Results) error {
 			if c.Error != "" {
 				msg = c.Error
 			}
+			if c.Inconclusive {
+				msg = fmt.Sprintf("inconclusive: measured %g while the harness was saturated (figures are fanbench's own)", c.Value)
+			}
 			tc.Failure = &junitFailure{Message: msg, Text: fmt.Sprintf("%s: %s (seed %d)", c.Expr, msg, res.Seed)}
 		}
 		s.Cases = append(s.Cases, tc)

@@ -28,6 +28,10 @@ func main() {
 		quit.run()
 		os.Exit(exitInterrupted)
 	}()
+	if _, err := raiseFDLimit(); err != nil {
+		// Not fatal: the engine sizes its in-flight cap from whatever the limit is.
+		fmt.Fprintf(os.Stderr, "fanbench: could not raise the open-file limit: %v\n", err)
+	}
 	err := runWithQuit(ctx, quit, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, os.Stderr))
 }

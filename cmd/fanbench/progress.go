@@ -12,6 +12,7 @@ import (
 type progressLine struct {
 	w     io.Writer
 	width int
+	color bool // mark a saturated harness in red
 }
 
 func (p *progressLine) show(pr bench.Progress) {
@@ -25,8 +26,14 @@ func (p *progressLine) show(pr bench.Progress) {
 	if pr.Phase != "" {
 		line += "  phase: " + pr.Phase
 	}
+	if len(pr.Saturated) > 0 {
+		line += "  SATURATED: " + strings.Join(pr.Saturated, "; ")
+	}
 	pad := max(p.width-len(line), 0)
 	p.width = len(line)
+	if len(pr.Saturated) > 0 && p.color {
+		line = "\x1b[31m" + line + "\x1b[0m"
+	}
 	fmt.Fprintf(p.w, "\r%s%s", line, strings.Repeat(" ", pad))
 }
 

@@ -71,7 +71,7 @@ send, which results.json does not, so they cannot be regenerated.`),
 
 func newCompareCmd(e *env) *cobra.Command {
 	var format, maxReg string
-	var requireAll bool
+	var requireAll, allowSaturated bool
 	cmd := &cobra.Command{
 		Use:   "compare BASE NEW",
 		Short: "Compare two runs and fail on a regression",
@@ -83,7 +83,9 @@ rate) worse by more than --max-regression is a regression (the failure ratio
 is judged relative to the base's failures, with 0.1 percentage point always
 allowed); when both runs were made with --repeat, only ranges that do not
 overlap count. Strategies that only one run has are listed, not judged,
-unless --require-all. Exit 1 on a regression.`),
+unless --require-all. Exit 1 on a regression. A run whose harness was
+saturated (fanbench itself could not keep up) measured fanbench, not the
+strategies: compare refuses to judge it (exit 1) unless --allow-saturated.`),
 		Example: examples(`
   fanbench run --scenario ci-smoke --repeat 3 --out base
   ...change...
@@ -106,6 +108,14 @@ unless --require-all. Exit 1 on a regression.`),
 			if err != nil {
 				return err
 			}
+			if !allowSaturated && e.getenv("FANBENCH_ALLOW_SATURATED") != "1" {
+				if err := refuseSaturated(base, args[0], "BASE"); err != nil {
+					return err
+				}
+				if err := refuseSaturated(next, args[1], "NEW"); err != nil {
+					return err
+				}
+			}
 			c, err := reports.Compare(base, next, reports.CompareOptions{MaxRegression: threshold, RequireAll: requireAll})
 			if err != nil {
 				return withCode(exitUsage, err)
@@ -122,6 +132,7 @@ unless --require-all. Exit 1 on a regression.`),
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, md or json")
 	cmd.Flags().StringVar(&maxReg, "max-regression", "10%", "how much worse a tracked figure may get (10% or 0.1)")
 	cmd.Flags().BoolVar(&requireAll, "require-all", false, "a strategy of BASE missing from NEW is a regression")
+	cmd.Flags().BoolVar(&allowSaturated, "allow-saturated", false, "compare runs even when fanbench itself was saturated in them (also FANBENCH_ALLOW_SATURATED=1)")
 	return cmd
 }
 
@@ -139,4 +150,23 @@ func parseShare(s string) (float64, error) {
 		return 0, fmt.Errorf("want a share above 0 such as 10%% or 0.1")
 	}
 	return f, nil
+}
+
+// refuseSaturated is the error compare gives for a run whose harness was
+// saturated: its figures are fanbench's, so no regression or improvement
+// can be read from them.
+func refuseSaturated(r *reports.Results, path, which string) error {
+	names := r.Saturated()
+	if len(names) == 0 {
+		return nil
+	}
+	var why []string
+	for _, s := range r.Strategies {
+		if s.Harness.Saturated {
+			why = append(why, s.Name+": "+strings.Join(s.Harness.Reasons, "; "))
+		}
+	}
+	return withCode(exitFailed, fmt.Errorf("%s %s: the harness was saturated (%s), so its figures are fanbench's, not the strategies'; "+
+		"not judging a regression or an improvement from it (rerun at a lower rate, or pass --allow-saturated)",
+		which, path, strings.Join(why, " | ")))
 }

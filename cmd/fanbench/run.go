@@ -48,6 +48,8 @@ type runFlags struct {
 	mockListen  string
 	allowRemote bool
 	dash        dashFlags
+	// allowSaturated judges SLOs even when the harness was saturated.
+	allowSaturated bool
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -61,7 +63,9 @@ offer the scenario's open-loop load, drain, reconcile every send against the
 mocks' ledgers, and print the comparison. results.json goes to --out.
 
 Exit codes: 0 ran and every SLO passed, 1 the run failed, 2 bad usage or bad
-scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
+scenario, 3 an SLO was violated, 4 fanbench itself was saturated, so its
+figures are not the strategies' (results written, SLOs inconclusive; see
+--allow-saturated), 130 interrupted (results written, partial).`),
 		Example: examples(`
   fanbench run                                   # the built-in quick scenario
   fanbench run --scenario seed-article           # a built-in scenario by name
@@ -94,6 +98,7 @@ scenario, 3 an SLO was violated, 130 interrupted (results written, partial).`),
 	fl.StringVar(&f.mockListen, "mock-listen", "", "with --target: HOST:PORT for mock API a (b on PORT+1), so your service can use fixed URLs")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --target, --broker-url, scenario queue.url or --dashboard address that is not on this machine")
 	addDashFlags(fl, &f.dash)
+	fl.BoolVar(&f.allowSaturated, "allow-saturated", false, "judge SLOs (exit 0 or 3) even when fanbench itself was saturated, instead of exit 4 with the SLOs inconclusive (also FANBENCH_ALLOW_SATURATED=1)")
 	return cmd
 }
 
@@ -239,7 +244,7 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 	var live *progressLine
 	if !f.quiet {
 		if isTerminal(e.stderr) {
-			live = &progressLine{w: e.stderr}
+			live = &progressLine{w: e.stderr, color: !f.noColor && e.getenv("NO_COLOR") == ""}
 			opt.Progress = live.show
 		}
 		opt.Logf = func(format string, args ...any) {
@@ -301,6 +306,11 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 	if runErr != nil && !f.quiet {
 		fmt.Fprintf(e.stderr, "fanbench: interrupted: writing what was measured to %s\n", out)
 	}
+	allowSaturated := f.allowSaturated || e.getenv("FANBENCH_ALLOW_SATURATED") == "1"
+	saturated := len(res.Saturated()) > 0 && !allowSaturated
+	if saturated {
+		res.MarkInconclusive()
+	}
 	if err := writeResults(od.staging, res); err != nil {
 		return withCode(exitFailed, err)
 	}
@@ -326,6 +336,9 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
 		return withCode(exitInterrupted, nil)
 	case lostErr != nil:
 		return withCode(exitFailed, lostErr)
+	case saturated:
+		return withCode(exitSaturated, fmt.Errorf("the harness was saturated (%s): its figures are fanbench's own, so the SLOs are inconclusive; lower the rate, or pass --allow-saturated to judge them anyway",
+			strings.Join(res.Saturated(), ", ")))
 	case sloFailed(res):
 		return withCode(exitSLO, fmt.Errorf("an SLO was violated"))
 	}

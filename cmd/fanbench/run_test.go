@@ -20,7 +20,15 @@ import (
 func fanbench(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err := run(ctx, args, func(string) string { return "" }, &out, &errb)
+	// A busy shared test machine saturates the harness by its timing rules
+	// (late timers); tests of other behaviour judge their SLOs regardless.
+	// saturated_test.go runs without this.
+	err := run(ctx, args, func(k string) string {
+		if k == "FANBENCH_ALLOW_SATURATED" {
+			return "1"
+		}
+		return ""
+	}, &out, &errb)
 	code = exitCode(err, &errb)
 	return code, out.String(), errb.String()
 }
