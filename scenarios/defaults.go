@@ -4,7 +4,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/strategies"
 )
 
@@ -12,7 +11,10 @@ import (
 const DefaultName = "quick"
 
 // Defaults Parse fills in. A field is defaulted when the file leaves it out
-// (or gives it its zero value, for fields where zero means nothing):
+// (or gives it its zero value, for fields where zero means nothing). The
+// defaults of what other packages own stay theirs and are not copied here:
+// a mock profile's (idempotency on), a gateway's wait (all), a queue's
+// options.
 //
 //	seed               1 (only when seed is absent: seed: 0 is a seed)
 //	load.profile       constant
@@ -20,7 +22,6 @@ const DefaultName = "quick"
 //	load.timeout       10s (the user request timeout)
 //	load.duration      steps: the sum of the steps
 //	drain_timeout      30s
-//	apis.*.idempotency on
 //	strategies         [sequential, errgroup]
 //	policy             retries 0 when policy is absent entirely
 //	policy.timeout     2s whenever unset, in every policy: a leg always has
@@ -34,7 +35,6 @@ const (
 	defaultMaxInFlight  = 10000
 	defaultUserTimeout  = 10 * time.Second
 	defaultDrainTimeout = 30 * time.Second
-	defaultIdempotency  = "on"
 	defaultLegTimeout   = 2 * time.Second
 )
 
@@ -61,8 +61,6 @@ func fillScenario(s *Scenario, named func(path string) bool) {
 		s.DrainTimeout = defaultDrainTimeout
 	}
 	fillLoad(&s.Load)
-	fillAPI(&s.APIs.A)
-	fillAPI(&s.APIs.B)
 	if !named("policy") {
 		s.Policy = defaultPolicy()
 	}
@@ -105,13 +103,6 @@ func stepsDuration(steps []Step) time.Duration {
 		total += s.For
 	}
 	return total
-}
-
-// fillAPI fills the mock API profile defaults.
-func fillAPI(c *mockapi.Config) {
-	if c.Idempotency == "" {
-		c.Idempotency = defaultIdempotency
-	}
 }
 
 // fillBackoff fills each unset (zero) backoff field with the strategies

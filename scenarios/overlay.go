@@ -54,7 +54,6 @@ func (d *decoder) overlayPhases(s *Scenario) {
 				to.FieldByIndex(fields[j].index).Set(from.FieldByIndex(fields[j].index))
 			}
 		}
-		fillAPI(&merged)
 		ph.Set = &merged
 	}
 }

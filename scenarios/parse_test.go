@@ -52,8 +52,8 @@ func TestDefaults(t *testing.T) {
 		{"load.timeout", s.Load.Timeout, 10 * time.Second},
 		{"load.warmup", s.Load.Warmup, time.Duration(0)},
 		{"drain_timeout", s.DrainTimeout, 30 * time.Second},
-		{"apis.a.idempotency", s.APIs.A.Idempotency, "on"},
-		{"apis.b.idempotency", s.APIs.B.Idempotency, "on"},
+		{"apis.a.idempotency is left to the mock's own default", s.APIs.A.Idempotency, ""},
+		{"apis.b.idempotency is left to the mock's own default", s.APIs.B.Idempotency, ""},
 		{"policy", s.Policy, strategies.Policy{Timeout: 2 * time.Second, Backoff: strategies.Backoff{
 			Initial: 50 * time.Millisecond, Max: 2 * time.Second, Multiplier: 2, Jitter: "full"}}},
 		{"strategies", names(s.Strategies), []string{"sequential", "errgroup"}},
