@@ -50,7 +50,10 @@ func openEmbeddedJetStream(ctx context.Context, cfg brokerConfig) (*jetStream, e
 	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("fanbench queue"), nats.NoCallbacksAfterClientClose(),
 		// While a restart keeps the server down, try again often and
 		// forever; publishes and acks wait in the client's buffer.
-		nats.MaxReconnects(-1), nats.ReconnectWait(embeddedReconnectWait))
+		nats.MaxReconnects(-1), nats.ReconnectWait(embeddedReconnectWait),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			cfg.Logf("queue: embedded NATS server: %v", err) // not the client's default, stderr
+		}))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%w embedded NATS server: %w", ErrConnect, err), srv.shutdown())
 	}

@@ -163,7 +163,7 @@ func (q *Queue) Send(ctx context.Context, s strategies.Send) strategies.Reply {
 	ctx, cancel := context.WithTimeout(ctx, q.opt.PublishTimeout)
 	defer cancel()
 	start := time.Now()
-	dup, err := q.broker.Publish(ctx, s)
+	dup, err := q.publish(ctx, s)
 	q.pubLatency.record(time.Since(start))
 	if err != nil {
 		return q.publishFailed(s, err)
@@ -175,6 +175,37 @@ func (q *Queue) Send(ctx context.Context, s strategies.Send) strategies.Reply {
 		q.notePublished()
 	}
 	return strategies.Reply{Status: http.StatusAccepted}
+}
+
+// outagePoll is how often a publish waiting for the broker
+// (WaitOnOutage) tries again.
+const outagePoll = 50 * time.Millisecond
+
+// publish publishes s. With WaitOnOutage a publish that fails (the broker
+// down, or back but not yet serving) or goes unanswered for
+// DefaultPublishTimeout (its broker stopped under it) is tried again every
+// outagePoll until ctx ends; a broker that is full answers at once. Trying
+// again is safe: the broker deduplicates by id (RabbitMQ cannot, and the
+// APIs' idempotency absorbs the rare second copy).
+func (q *Queue) publish(ctx context.Context, s strategies.Send) (bool, error) {
+	if !q.opt.WaitOnOutage {
+		return q.broker.Publish(ctx, s)
+	}
+	for {
+		actx, cancel := context.WithTimeout(ctx, DefaultPublishTimeout)
+		dup, err := q.broker.Publish(actx, s)
+		cancel()
+		if err == nil || errors.Is(err, ErrFull) {
+			return dup, err
+		}
+		t := time.NewTimer(outagePoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, err
+		case <-t.C:
+		}
+	}
 }
 
 // publishFailed counts a failed publish and builds the 503 reply.

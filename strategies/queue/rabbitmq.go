@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +53,11 @@ type rabbitMQ struct {
 	url   string
 	where string
 
+	// pubMu serialises the use of pub: amqp091 can interleave the frames
+	// of a publish with those of a declare on the same channel, which the
+	// server refuses (UNEXPECTED_FRAME) by closing the connection.
+	pubMu sync.Mutex
+
 	mu       sync.Mutex
 	conn     *amqp.Connection
 	pub      *amqp.Channel // confirm mode; also declares retry queues
@@ -60,6 +67,7 @@ type rabbitMQ struct {
 
 	accepted atomic.Int64    // publishes confirmed (one message per API each)
 	settled  [2]atomic.Int64 // per API: acked after a success, or dead-lettered
+	handling [2]atomic.Int64 // per API: deliveries handed out, no verdict yet
 
 	stop chan struct{}
 	wg   sync.WaitGroup // the reconnect loop
@@ -73,7 +81,7 @@ func openRabbitMQ(ctx context.Context, rawURL string, cfg brokerConfig) (*rabbit
 	r := &rabbitMQ{
 		cfg: cfg, url: rawURL, where: redact(rawURL),
 		retryQs: map[string]bool{}, deadSent: map[string]bool{},
-		stop: make(chan struct{}),
+		ready: make(chan struct{}), stop: make(chan struct{}),
 	}
 	if err := r.connect(); err != nil {
 		return nil, fmt.Errorf("%w %s: %w; start a RabbitMQ server (3.10 or later) there", ErrConnect, r.where, err)
@@ -105,10 +113,13 @@ func (r *rabbitMQ) connect() error {
 	if err != nil {
 		return errors.Join(err, conn.Close())
 	}
-	ready := make(chan struct{})
-	close(ready)
 	r.mu.Lock()
-	r.conn, r.pub, r.ready = conn, ch, ready
+	r.conn, r.pub = conn, ch
+	select {
+	case <-r.ready:
+	default:
+		close(r.ready) // wakes whoever waits in session
+	}
 	r.mu.Unlock()
 	return nil
 }
@@ -239,7 +250,9 @@ func (r *rabbitMQ) publish(ctx context.Context, exchange, key string, msg amqp.P
 	if err != nil {
 		return err
 	}
+	r.pubMu.Lock()
 	dc, err := pub.PublishWithDeferredConfirmWithContext(ctx, exchange, key, false, false, msg)
+	r.pubMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("queue: %s: publish: %w", r.where, err)
 	}
@@ -311,16 +324,43 @@ func (r *rabbitMQ) DeadLetter(ctx context.Context, dl deadLetter) (bool, error) 
 }
 
 // Pending implements broker: messages confirmed to the run and not yet
-// acked after a success or dead-lettered by api's consumer. RabbitMQ's own
-// counts miss messages being dead-lettered from a retry queue back to
-// the work queue, so the run counts them itself.
-func (r *rabbitMQ) Pending(_ context.Context, api string) (int, error) {
-	for i, a := range r.cfg.APIs {
-		if a == api {
-			return int(max(r.accepted.Load()-r.settled[i].Load(), 0)), nil
+// acked after a success or dead-lettered by api's consumer, as the run
+// counts them, since RabbitMQ's counts miss a message being dead-lettered
+// from a retry queue back to the work queue. An ack written just before
+// the connection was lost may count a message settled that comes back:
+// so when the run's count is 0, the broker's is asked too (ready in the
+// work and retry queues, plus deliveries being handled).
+func (r *rabbitMQ) Pending(ctx context.Context, api string) (int, error) {
+	i := slices.Index(r.cfg.APIs[:], api)
+	if i < 0 {
+		return 0, fmt.Errorf("queue: %s: no queue for API %q", r.where, api)
+	}
+	if n := r.accepted.Load() - r.settled[i].Load(); n > 0 {
+		return int(n), nil
+	}
+	_, pub, err := r.session(ctx)
+	if err != nil {
+		return 0, err
+	}
+	queues := []string{r.workQueue(api)}
+	r.mu.Lock()
+	for q := range r.retryQs {
+		if strings.HasPrefix(q, r.workQueue(api)+".retry.") {
+			queues = append(queues, q)
 		}
 	}
-	return 0, fmt.Errorf("queue: %s: no queue for API %q", r.where, api)
+	r.mu.Unlock()
+	n := int(r.handling[i].Load())
+	for _, q := range queues {
+		r.pubMu.Lock()
+		st, err := pub.QueueDeclarePassive(q, true, false, false, false, nil)
+		r.pubMu.Unlock()
+		if err != nil {
+			return 0, fmt.Errorf("queue: %s: count queue %q: %w", r.where, q, err)
+		}
+		n += st.Messages
+	}
+	return n, nil
 }
 
 // Up implements broker.
@@ -406,6 +446,8 @@ func (r *rabbitMQ) retryQueueFor(ctx context.Context, api string, ms int64) (str
 	if err != nil {
 		return "", err
 	}
+	r.pubMu.Lock()
+	defer r.pubMu.Unlock()
 	if _, err := pub.QueueDeclare(q, true, false, false, false, amqp.Table{
 		"x-queue-type":              "quorum",
 		"x-message-ttl":             ms,
@@ -474,6 +516,7 @@ func (s *rabbitSub) Next(ctx context.Context) (delivery, error) {
 		select {
 		case m, ok := <-msgs:
 			if ok {
+				s.r.handling[s.idx].Add(1)
 				return s.delivery(m), nil
 			}
 		case <-ctx.Done():
@@ -539,10 +582,19 @@ type rabbitVerdict struct {
 	s       *rabbitSub
 	m       amqp.Delivery
 	attempt int
+	handled atomic.Bool
+}
+
+// done ends the delivery's handling, once whatever its verdict.
+func (v *rabbitVerdict) done() {
+	if v.handled.CompareAndSwap(false, true) {
+		v.s.r.handling[v.s.idx].Add(-1)
+	}
 }
 
 // Ack implements verdict.
 func (v *rabbitVerdict) Ack() error {
+	defer v.done()
 	if err := v.m.Ack(false); err != nil {
 		return err
 	}
@@ -558,6 +610,7 @@ func (v *rabbitVerdict) Term() error { return v.Ack() }
 // to the retry queue of delay's tier, then the original is acked. If the
 // copy cannot be stored the original is requeued at once instead.
 func (v *rabbitVerdict) NakWithDelay(delay time.Duration) error {
+	defer v.done()
 	ctx, cancel := context.WithTimeout(context.Background(), verdictTimeout)
 	defer cancel()
 	r := v.s.r
