@@ -76,6 +76,13 @@ type Measured struct {
 	PeakInFlight int64            `json:"peak_in_flight"`
 	MaxLag       time.Duration    `json:"max_lag_ns"`
 	Interrupted  bool             `json:"interrupted"`
+	// Lag is the driver lag (sent − intended) of measured sends, µs.
+	Lag string `json:"lag"`
+	// Harness is this driver's health over its load (its own process: the
+	// mocks' timers are the serve host's and not in it); Behind says the
+	// driver fell behind its part of the schedule.
+	Harness *reports.Harness `json:"harness,omitempty"`
+	Behind  bool             `json:"behind"`
 	// Series holds the per-second counts (the percentiles are recomputed
 	// from Intervals when measurements merge).
 	Series    []reports.SeriesPoint `json:"series,omitempty"`
@@ -127,9 +134,11 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 		cfg.sink = vegeta.NewEncoder(bw)
 	}
 	drv := newDriver(cfg)
+	mon := startMonitor(sc.Load.Warmup+sc.Load.Duration, 250*time.Millisecond)
 	stop := watch(opt.Progress, strategy, cfg, drv, newTimeline(nil, sc.APIs, [2]*mockapi.API{}, strategy, nil), nil, nil)
 	d := drv.run(ctx)
 	stop()
+	seen := mon.stop()
 	if d.rec.sinkErr != nil {
 		return nil, fmt.Errorf("write vegeta results: %w", d.rec.sinkErr)
 	}
@@ -141,10 +150,22 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 		Interrupted: d.interrupted, Series: d.rec.series.points, Intervals: d.rec.series.intervals,
 	}
 	m.Assigned = assigned(pacer, part, sc.Load.Warmup, sc.Load.Warmup+sc.Load.Duration)
+	thresholds := opt.Thresholds
+	if thresholds == (Thresholds{}) {
+		thresholds = DefaultThresholds()
+	}
+	hr := harnessRun{seen: seen, lag: tailOfHist(d.rec.lag), capHits: d.capHits, peak: d.peakInFlight,
+		cap: sc.Load.MaxInFlight, requests: d.rec.requests, interrupt: d.interrupted}
+	if sc.Load.Duration > 0 {
+		hr.requested = float64(m.Assigned) / sc.Load.Duration.Seconds()
+		hr.achieved = float64(d.rec.requests) / max(d.rec.lastSent-sc.Load.Warmup, sc.Load.Duration).Seconds()
+	}
+	health, behind := hr.assess(thresholds)
+	m.Harness, m.Behind = &health, behind
 	for _, h := range []struct {
 		dst *string
 		h   *hdrhistogram.Histogram
-	}{{&m.Corrected, d.rec.corrected}, {&m.Uncorrected, d.rec.uncorrected}, {&m.Warm, d.rec.warm}} {
+	}{{&m.Corrected, d.rec.corrected}, {&m.Uncorrected, d.rec.uncorrected}, {&m.Warm, d.rec.warm}, {&m.Lag, d.rec.lag}} {
 		if *h.dst, err = reports.EncodeHistogram(h.h); err != nil {
 			return nil, err
 		}
@@ -205,6 +226,24 @@ func Merge(ms []*Measured, tags []string) (*Measured, error) {
 		hists["c"] = append(hists["c"], m.Corrected)
 		hists["u"] = append(hists["u"], m.Uncorrected)
 		hists["w"] = append(hists["w"], m.Warm)
+		hists["l"] = append(hists["l"], m.Lag)
+		out.Behind = out.Behind || m.Behind
+		if m.Harness != nil {
+			if out.Harness == nil {
+				out.Harness = &reports.Harness{Reasons: []string{}}
+			}
+			// The fleet is saturated when a driver is; each reason names it.
+			out.Harness.Saturated = out.Harness.Saturated || m.Harness.Saturated
+			for _, r := range m.Harness.Reasons {
+				tag := fmt.Sprintf("driver %d", i)
+				if i < len(tags) {
+					tag = tags[i]
+				}
+				out.Harness.Reasons = append(out.Harness.Reasons, tag+": "+r)
+			}
+			out.Harness.InFlightPeak += m.Harness.InFlightPeak
+			out.Harness.InFlightCap += m.Harness.InFlightCap
+		}
 		for len(out.Acked) < len(m.Acked) {
 			out.Acked = append(out.Acked, 0)
 		}
@@ -245,6 +284,9 @@ func Merge(ms []*Measured, tags []string) (*Measured, error) {
 	}
 	if out.Warm, err = mergeEncoded(hists["w"]); err != nil {
 		return nil, fmt.Errorf("warm-up latency: %w", err)
+	}
+	if out.Lag, err = mergeEncoded(hists["l"]); err != nil {
+		return nil, fmt.Errorf("driver lag: %w", err)
 	}
 	for _, t := range slices.Sorted(maps.Keys(secs)) {
 		s := secs[t]
@@ -326,7 +368,7 @@ type Host struct {
 // StartHost starts the mock APIs and strategy's front as Run would
 // (opt.FrontListen says where the front listens). Close it.
 func StartHost(ctx context.Context, sc *scenarios.Scenario, strategy string, opt Options) (*Host, error) {
-	i := slices.IndexFunc(sc.Strategies, func(s strategies.Spec) bool { return s.Name == strategy })
+	i := slices.IndexFunc(sc.Strategies, func(s strategies.Spec) bool { return s.Label() == strategy })
 	if i < 0 {
 		return nil, fmt.Errorf("strategy %q is not in scenario %s", strategy, sc.Name)
 	}
@@ -343,7 +385,7 @@ func StartHost(ctx context.Context, sc *scenarios.Scenario, strategy string, opt
 		return nil, err
 	}
 	return &Host{sc: sc, spec: spec, pacer: pacer, r: r, opt: opt,
-		tl: newTimeline(sc.Phases, sc.APIs, r.apis, spec.Name, r.built.RestartBroker)}, nil
+		tl: newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker)}, nil
 }
 
 // URL is where drivers send user requests.
@@ -367,7 +409,7 @@ func (h *Host) Settle(ctx context.Context, s Sends) (*Settled, error) {
 		}
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
 		if err := h.r.built.Drain(dctx); err != nil {
-			logf(h.opt, "%s: drain ended before everything was delivered: %v", h.spec.Name, err)
+			logf(h.opt, "%s: drain ended before everything was delivered: %v", h.spec.Label(), err)
 		}
 		cancel()
 	}
@@ -471,6 +513,17 @@ func Summarize(sc *scenarios.Scenario, m *Measured, s *Settled) (reports.Strateg
 	r.stats[0].BreakerOpens.Store(s.BreakerOpens.A)
 	r.stats[1].BreakerOpens.Store(s.BreakerOpens.B)
 	sr = summarize(m.Strategy, sc, pacer, d, recon, r)
+	if m.Harness != nil {
+		// The drivers' verdicts (their own processes); the serve host's
+		// mock timers are not judged here.
+		sr.Harness = *m.Harness
+		lag, err := reports.MergeEncoded(m.Lag)
+		if err != nil {
+			return sr, err
+		}
+		sr.Harness.DriverLagMs = tailOfHist(lag).ms()
+		sr.DriverSaturated = m.Behind
+	}
 	if s.Stats != nil {
 		addStats(&sr, *s.Stats, s.StatsFrom)
 	}

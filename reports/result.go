@@ -58,6 +58,8 @@ type WorkerStrategy struct {
 	DriverLagMs float64 `json:"driver_lag_ms"`
 	// Missing is set when the worker was lost before it reported this strategy.
 	Missing bool `json:"missing,omitempty"`
+	// Harness is the worker's own health verdict over its load.
+	Harness *Harness `json:"harness,omitempty"`
 }
 
 // Machine says where the run happened; the driver, fronts and mock APIs

@@ -11,8 +11,8 @@ func workersTable(r *Results) table {
 	t := table{
 		ID:      "workers",
 		Caption: "Workers of the distributed run: worker k of n sent the sends ≡ k (mod n) of the one schedule; the figures above are their exact merge. Clock offset: the worker's clock against the coordinator's (± the estimate's bound). Driver lag: the longest a send left after its intended time.",
-		Header:  []string{"worker", "host", "part", "clock offset ms", "strategy", "assigned", "sent", "rate/s", "driver lag ms"},
-		Numeric: []bool{false, false, false, true, false, true, true, true, true},
+		Header:  []string{"worker", "host", "part", "clock offset ms", "strategy", "assigned", "sent", "rate/s", "driver lag ms", "harness"},
+		Numeric: []bool{false, false, false, true, false, true, true, true, true, false},
 	}
 	for _, w := range r.Workers {
 		name := w.Name
@@ -21,14 +21,15 @@ func workersTable(r *Results) table {
 		}
 		head := []string{name, w.Host, fmt.Sprintf("%d/%d", w.K, w.N), fmt.Sprintf("%+.3f ± %.3f", w.ClockOffsetMs, w.ClockUncertaintyMs)}
 		if len(w.Strategies) == 0 {
-			t.Rows = append(t.Rows, append(head, "–", "", "", "", ""))
+			t.Rows = append(t.Rows, append(head, "–", "", "", "", "", ""))
 		}
 		for _, s := range w.Strategies {
 			row := append(append([]string{}, head...), s.Strategy)
 			if s.Missing {
-				row = append(row, "", "lost", "", "")
+				row = append(row, "", "lost", "", "", "")
 			} else {
-				row = append(row, fmt.Sprint(s.Assigned), fmt.Sprint(s.Sent), fmt.Sprintf("%.1f", s.RateAchieved), fmt.Sprintf("%.1f", s.DriverLagMs))
+				row = append(row, fmt.Sprint(s.Assigned), fmt.Sprint(s.Sent), fmt.Sprintf("%.1f", s.RateAchieved),
+					fmt.Sprintf("%.1f", s.DriverLagMs), harnessWords(s.Harness))
 			}
 			t.Rows = append(t.Rows, row)
 		}
@@ -71,4 +72,15 @@ func writeTextTable(b *strings.Builder, t table) {
 	for _, row := range t.Rows {
 		line(row)
 	}
+}
+
+// harnessWords is a worker's harness verdict in a table cell.
+func harnessWords(h *Harness) string {
+	switch {
+	case h == nil:
+		return "–"
+	case h.Saturated:
+		return "saturated ⚠: " + strings.Join(h.Reasons, "; ")
+	}
+	return "ok"
 }

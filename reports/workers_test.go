@@ -16,7 +16,8 @@ func TestReportsShowWorkers(t *testing.T) {
 	r.PartialReason = "worker w1 stopped heartbeating during errgroup: its sends are not counted, the other workers' are"
 	r.Workers = []reports.Worker{
 		{Name: "w0", Host: "node-a", K: 0, N: 2, ClockOffsetMs: 0.412, ClockUncertaintyMs: 0.101,
-			Strategies: []reports.WorkerStrategy{{Strategy: "errgroup", Assigned: 3000, Sent: 2987, RateAchieved: 99.6, DriverLagMs: 1.25}}},
+			Strategies: []reports.WorkerStrategy{{Strategy: "errgroup", Assigned: 3000, Sent: 2987, RateAchieved: 99.6, DriverLagMs: 1.25,
+				Harness: &reports.Harness{Saturated: true, Reasons: []string{"CPU 97% of 2 cores"}}}}},
 		{Name: "w1", Host: "node-b", K: 1, N: 2, Missing: true,
 			Strategies: []reports.WorkerStrategy{{Strategy: "errgroup", Missing: true}}},
 	}
@@ -28,7 +29,7 @@ func TestReportsShowWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, out := range map[string]string{"text": text.String(), "markdown": md.String()} {
-		for _, want := range []string{"w0", "node-a", "0/2", "+0.412 ± 0.101", "3000", "2987", "99.6", "1.2", "w1 ⚠ lost", "stopped heartbeating"} {
+		for _, want := range []string{"w0", "node-a", "0/2", "+0.412 ± 0.101", "3000", "2987", "99.6", "1.2", "w1 ⚠ lost", "stopped heartbeating", "saturated ⚠: CPU 97% of 2 cores"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s report lacks %q:\n%s", name, want, out)
 			}

@@ -423,16 +423,16 @@ func (c *coordinator) runAll(ctx context.Context) (*reports.Results, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		sr, marks, lost, err := c.runStrategy(ctx, spec.Name)
+		sr, marks, lost, err := c.runStrategy(ctx, spec.Label())
 		if err != nil {
-			return nil, fmt.Errorf("strategy %s: %w", spec.Name, err)
+			return nil, fmt.Errorf("strategy %s: %w", spec.Label(), err)
 		}
 		res.Strategies = append(res.Strategies, sr)
 		res.Phases = append(res.Phases, marks...)
 		if len(lost) > 0 {
 			res.Partial = true
 			res.PartialReason = fmt.Sprintf("worker %s stopped heartbeating during %s: its sends are not counted, the other workers' are",
-				strings.Join(lost, ", "), spec.Name)
+				strings.Join(lost, ", "), spec.Label())
 			lostErr = fmt.Errorf("%w: %s", ErrWorkerLost, res.PartialReason)
 			break
 		}
@@ -456,10 +456,10 @@ func (c *coordinator) report() []reports.Worker {
 		rw := reports.Worker{Name: w.Name, Host: w.Host, K: w.k, N: len(c.workers), Missing: w.lost,
 			ClockOffsetMs: ms(w.offset), ClockUncertaintyMs: ms(w.uncertainty), Strategies: []reports.WorkerStrategy{}}
 		for _, spec := range c.sc.Strategies {
-			m := w.measured[spec.Name]
+			m := w.measured[spec.Label()]
 			if m == nil {
-				if w.lostIn == spec.Name {
-					rw.Strategies = append(rw.Strategies, reports.WorkerStrategy{Strategy: spec.Name, Missing: true})
+				if w.lostIn == spec.Label() {
+					rw.Strategies = append(rw.Strategies, reports.WorkerStrategy{Strategy: spec.Label(), Missing: true})
 				}
 				continue
 			}
@@ -467,7 +467,7 @@ func (c *coordinator) report() []reports.Worker {
 			if m.Interrupted && m.LastSent > c.sc.Load.Warmup {
 				window = m.LastSent - c.sc.Load.Warmup
 			}
-			ws := reports.WorkerStrategy{Strategy: spec.Name, Assigned: m.Assigned, Sent: m.Requests, DriverLagMs: ms(m.MaxLag)}
+			ws := reports.WorkerStrategy{Strategy: spec.Label(), Assigned: m.Assigned, Sent: m.Requests, DriverLagMs: ms(m.MaxLag), Harness: m.Harness}
 			if window > 0 {
 				ws.RateAchieved = math.Round(float64(m.Requests)/window.Seconds()*1000) / 1000
 			}

@@ -21,15 +21,25 @@ import (
 // is called.
 func members(t *testing.T, n int) (pool string, stopServe func()) {
 	t.Helper()
+	pool, stopServe, _ = membersWith(t, n, false)
+	return pool, stopServe
+}
+
+// membersWith is members, with workers that leave after one run when once
+// is set; returned receives each worker's name when its Work returns.
+func membersWith(t *testing.T, n int, once bool) (pool string, stopServe func(), returned <-chan string) {
+	t.Helper()
 	pool = newPool()
 	ctx, cancel := context.WithCancel(context.Background())
 	sctx, stopServe := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	errs := make(chan error, n+1)
+	back := make(chan string, n)
 	wg.Go(func() { errs <- Serve(sctx, MemberOptions{NATSURL: natsURL, Pool: pool, Name: "sut", Logf: t.Logf}) })
 	for k := range n {
 		wg.Go(func() {
-			errs <- Work(ctx, MemberOptions{NATSURL: natsURL, Pool: pool, Name: fmt.Sprintf("w%d", k), Logf: t.Logf})
+			errs <- Work(ctx, MemberOptions{NATSURL: natsURL, Pool: pool, Name: fmt.Sprintf("w%d", k), Logf: t.Logf, Once: once})
+			back <- fmt.Sprintf("w%d", k)
 		})
 	}
 	t.Cleanup(func() {
@@ -42,19 +52,26 @@ func members(t *testing.T, n int) (pool string, stopServe func()) {
 			}
 		}
 	})
-	return pool, stopServe
+	return pool, stopServe, back
 }
 
 func TestRunOverThreeWorkers(t *testing.T) {
 	needNATS(t)
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore, jetstreamLeak) }) // after the members stopped
-	pool, _ := members(t, 3)
+	pool, _, returned := membersWith(t, 3, true)
 	sc := fixedScenario(20*time.Millisecond, 30*time.Millisecond, 150, 500*time.Millisecond, 2*time.Second,
 		strategies.NameSequential)
 	res, err := Run(t.Context(), sc, Options{NATSURL: natsURL, Pool: pool, Workers: 3, Serve: "sut", Logf: t.Logf, Wait: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+	for range 3 { // Once: the workers leave after the run by themselves
+		select {
+		case <-returned:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a worker with Once set is still in its pool 5s after the run")
+		}
 	}
 	if res.Partial || len(res.Workers) != 3 || len(res.Strategies) != 1 {
 		t.Fatalf("partial %v, %d workers, %d strategies; want a whole run of 3 workers", res.Partial, len(res.Workers), len(res.Strategies))
@@ -66,6 +83,9 @@ func TestRunOverThreeWorkers(t *testing.T) {
 				if ws.Strategy == s.Name {
 					sent += ws.Sent
 					assigned += ws.Assigned
+					if ws.Harness == nil || ws.Harness.DriverLagMs.Max <= 0 {
+						t.Errorf("%s of %s: harness %+v; want the worker's verdict with its driver lag", s.Name, w.Name, ws.Harness)
+					}
 				}
 			}
 		}
