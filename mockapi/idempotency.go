@@ -29,7 +29,7 @@ import (
 //
 // The replayed response is not stored bytes: a success body is a pure
 // function of the API name and the id, so the ledger keeps one bit (effects
-// > 0) instead of a copy. The body binding is a 21-bit FNV-1a fingerprint,
+// > 0) instead of a copy. The body binding is a 19-bit FNV-1a fingerprint,
 // kept in the ledger slot; a different body that collides (about 1 in 2
 // million) is taken as the same body.
 

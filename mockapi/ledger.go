@@ -66,15 +66,20 @@ type key struct {
 type slot struct {
 	first, success    int64
 	arrivals, effects uint16
-	meta              uint32 // status:10 | inflight:1 | fingerprint:21
+	meta              uint32 // status:10 | inflight:1 | undone:1 | compensatedEarly:1 | fingerprint:19
 }
 
 const (
 	statusBits  = 10
 	statusMask  = 1<<statusBits - 1
 	inflightBit = 1 << statusBits
-	fpShift     = statusBits + 1
-	fpMask      = 1<<(32-fpShift) - 1
+	// undoneBit: a compensation undid the applied effect.
+	undoneBit = inflightBit << 1
+	// earlyBit: a compensation arrived while no effect was applied.
+	earlyBit = undoneBit << 1
+	flagBits = inflightBit | undoneBit | earlyBit
+	fpShift  = statusBits + 3
+	fpMask   = 1<<(32-fpShift) - 1
 )
 
 func (s slot) status() int         { return int(s.meta & statusMask) }
@@ -97,7 +102,7 @@ func (s *slot) setInflight(on bool) {
 }
 
 func (s *slot) setFingerprint(fp uint32) {
-	s.meta = s.meta&(statusMask|inflightBit) | (fp&fpMask)<<fpShift
+	s.meta = s.meta&(statusMask|flagBits) | (fp&fpMask)<<fpShift
 }
 
 // Entry is the record of one id in a Ledger.
@@ -107,6 +112,13 @@ type Entry struct {
 	Arrivals     int       // how many requests with this id arrived
 	Effects      int       // how many times the effect was applied (>1 = duplicate effect)
 	LastStatus   int       // last status answered (0 if the connection was cut)
+	// Undone says a compensating request (DELETE with the same key) undid
+	// the applied effect: the id counts as not delivered to this API.
+	Undone bool
+	// CompensatedEarly says a compensation arrived while no effect had
+	// been applied (before or without the original); an original that
+	// arrives later is applied and at once undone.
+	CompensatedEarly bool
 }
 
 // decision is what idempotency makes of an arrival.
@@ -308,12 +320,34 @@ func (l *Ledger) finish(k key, now time.Time, status int, applied, claimed bool)
 		if s.success == 0 {
 			s.success = offset(sh.epoch, now)
 		}
+		if s.meta&earlyBit != 0 {
+			s.meta |= undoneBit // compensated before it arrived
+		}
 	}
 	if claimed {
 		s.setInflight(false)
 	}
 	s.setStatus(status)
 	sh.mu.Unlock()
+}
+
+// compensate records a compensating request for k that succeeded: the
+// applied effect is marked undone (again and again: idempotent), or, with
+// nothing applied yet, the compensation is recorded as early. It reports
+// whether an applied effect was undone. Compensations are not arrivals:
+// Arrivals and Effects count the original requests only.
+func (l *Ledger) compensate(k key) bool {
+	sh, h := l.shard(k)
+	genCap := int(l.genCap.Load())
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	s := sh.upsert(k, h, genCap)
+	if s.effects > 0 {
+		s.meta |= undoneBit
+		return true
+	}
+	s.meta |= earlyBit
+	return false
 }
 
 // Lookup returns the record of id (an Idempotency-Key as sent, or a
@@ -336,11 +370,13 @@ func (l *Ledger) lookup(k key) (Entry, bool) {
 
 func (s slot) entry(epoch time.Time) Entry {
 	return Entry{
-		FirstArrival: at(epoch, s.first),
-		FirstSuccess: at(epoch, s.success),
-		Arrivals:     int(s.arrivals),
-		Effects:      int(s.effects),
-		LastStatus:   s.status(),
+		FirstArrival:     at(epoch, s.first),
+		FirstSuccess:     at(epoch, s.success),
+		Arrivals:         int(s.arrivals),
+		Effects:          int(s.effects),
+		LastStatus:       s.status(),
+		Undone:           s.meta&undoneBit != 0,
+		CompensatedEarly: s.meta&earlyBit != 0,
 	}
 }
 
@@ -390,6 +426,7 @@ type LedgerSummary struct {
 	Applied             int    `json:"applied"`              // ids whose effect was applied at least once
 	DuplicateDeliveries int    `json:"duplicate_deliveries"` // ids that arrived more than once
 	DuplicateEffects    int    `json:"duplicate_effects"`    // ids applied more than once
+	Undone              int    `json:"undone"`               // ids applied, then undone by a compensation
 	Evicted             uint64 `json:"evicted"`              // ids evicted to stay within capacity (not in the other counts)
 }
 
@@ -412,6 +449,9 @@ func (l *Ledger) Summary() LedgerSummary {
 			}
 			if s.effects > 1 {
 				sum.DuplicateEffects++
+			}
+			if s.meta&undoneBit != 0 {
+				sum.Undone++
 			}
 			return true
 		})

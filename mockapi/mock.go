@@ -91,10 +91,16 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *draw
 	} else {
 		ar.key = parseKey(ar.id)
 	}
-	idem := p.idempotent && !generated
-	n, dec := a.ledger.arrive(ar.key, start, ar.fp, idem)
-	ar.recorded = true
-	ar.claimed = idem && dec == decideProcess
+	// A compensation is no arrival of the original: it draws an outcome of
+	// its own and, when it succeeds, marks the key undone (compensate.go).
+	comp := isCompensation(r) && !generated
+	n, dec := compensationDraw, decideProcess
+	if !comp {
+		idem := p.idempotent && !generated
+		n, dec = a.ledger.arrive(ar.key, start, ar.fp, idem)
+		ar.recorded = true
+		ar.claimed = idem && dec == decideProcess
+	}
 
 	if p.concurrency > 0 && inFlight > p.concurrency {
 		return refusal(&p.limitAnswer)
@@ -132,18 +138,23 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *draw
 	case faultHang:
 		return verdict{fault: k}
 	case faultSlowBody:
-		return verdict{status: http.StatusOK, applied: true, fault: k, slow: out.fault.duration}
+		a.compensateIf(comp, ar)
+		return verdict{status: http.StatusOK, applied: !comp, fault: k, slow: out.fault.duration}
 	default: // reset, empty, garbage, lost_ack: take the connection over
 		conn, err := hijack(w)
 		if err != nil {
 			return refusal(&a.answers.noHijack)
 		}
-		return verdict{applied: k == faultLostAck, fault: k, conn: conn}
+		if k == faultLostAck {
+			a.compensateIf(comp, ar)
+		}
+		return verdict{applied: k == faultLostAck && !comp, fault: k, conn: conn}
 	}
 	if out.answer != nil {
 		return refusal(out.answer)
 	}
-	return verdict{status: http.StatusOK, applied: true}
+	a.compensateIf(comp, ar)
+	return verdict{status: http.StatusOK, applied: !comp}
 }
 
 // deliver carries out a recorded verdict.
