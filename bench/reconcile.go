@@ -43,8 +43,9 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 		intended := d.began.Add(due)
 		ea, okA := la.Lookup(id)
 		eb, okB := lb.Lookup(id)
-		gotA := okA && ea.Effects > 0
-		gotB := okB && eb.Effects > 0
+		// An effect a compensation undid is not a delivery.
+		gotA := okA && ea.Effects > 0 && !ea.Undone
+		gotB := okB && eb.Effects > 0 && !eb.Undone
 		switch {
 		case gotA && gotB:
 			r.outcomes.Both++
@@ -56,6 +57,8 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 		case gotB:
 			r.outcomes.BOnly++
 			r.sample("b_only", id)
+		case ea.Undone || eb.Undone:
+			r.outcomes.Compensated++
 		default:
 			r.outcomes.None++
 			r.sample("none", id)

@@ -140,6 +140,8 @@ func metric(s reports.StrategyResult, name string) (float64, bool) {
 			return float64(s.Outcomes.BOnly), true
 		case "none":
 			return float64(s.Outcomes.None), true
+		case "compensated":
+			return float64(s.Outcomes.Compensated), true
 		}
 	case "duplicate_deliveries":
 		return ab(s.DuplicateDeliveries, member)

@@ -69,7 +69,7 @@ func sloFields() map[string]string {
 			fields["delivery."+api+"."+q] = "delivery_ms." + api + "." + q
 		}
 	}
-	for _, o := range []string{"both", "a_only", "b_only", "none"} {
+	for _, o := range []string{"both", "a_only", "b_only", "none", "compensated"} {
 		fields["outcomes."+o] = "outcomes." + o
 	}
 	for _, fam := range []string{"duplicate_deliveries", "duplicate_effects", "calls", "retries", "breaker_opens"} {

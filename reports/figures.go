@@ -236,7 +236,7 @@ func outcomeBarsOf(r *Results) []plot.OutcomeBar {
 	bars := make([]plot.OutcomeBar, 0, len(r.Strategies))
 	for _, s := range r.Strategies {
 		o := s.Outcomes
-		bars = append(bars, plot.OutcomeBar{Name: s.Name, Both: o.Both, AOnly: o.AOnly, BOnly: o.BOnly, None: o.None, Lost: s.Lost})
+		bars = append(bars, plot.OutcomeBar{Name: s.Name, Both: o.Both, AOnly: o.AOnly, BOnly: o.BOnly, None: o.None, Compensated: o.Compensated, Lost: s.Lost})
 	}
 	return bars
 }

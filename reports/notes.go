@@ -39,6 +39,19 @@ func notesOf(r *Results) []note {
 				"%s: negative overhead (p50 %+.1fms, p99 %+.1fms): users got answers sooner than the ideal, because requests ended early (failed legs, open breakers, or the user timeout) — the ideal assumes every leg completes",
 				s.Name, s.OverheadMs.P50, s.OverheadMs.P99)})
 		}
+		if n := s.Stats["compensations_sent"]; n > 0 || s.Outcomes.Compensated > 0 {
+			consistent := 0.0
+			if total := s.Outcomes.Both + s.Outcomes.AOnly + s.Outcomes.BOnly + s.Outcomes.None + s.Outcomes.Compensated; total > 0 {
+				consistent = 100 * float64(s.Outcomes.Consistent()) / float64(total)
+			}
+			ns = append(ns, note{Text: fmt.Sprintf(
+				"%s: %d sends compensated (%d compensations sent, %d succeeded, %d failed; inconsistency window p50 %.1fms, p99 %.1fms); consistent %.1f%% (both + none + compensated)",
+				s.Name, s.Outcomes.Compensated, n, s.Stats["compensations_succeeded"], s.Stats["compensations_failed"],
+				float64(s.Stats["inconsistency_window_p50_us"])/1000, float64(s.Stats["inconsistency_window_p99_us"])/1000, consistent)})
+		}
+		if len(s.Stats) > 0 {
+			ns = append(ns, note{Text: fmt.Sprintf("%s: %s", s.Name, countsText(s.Stats))})
+		}
 		if n := s.StatusCodes["0"]; n > 0 {
 			ns = append(ns, note{Text: fmt.Sprintf("%s: %d user requests got no answer (%s)", s.Name, n, countsText(s.Errors))})
 		}

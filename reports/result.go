@@ -193,7 +193,15 @@ type Outcomes struct {
 	AOnly int64 `json:"a_only"`
 	BOnly int64 `json:"b_only"`
 	None  int64 `json:"none"`
+	// Compensated sends were applied on one API and then undone there by
+	// a compensating request (on_partial: compensate), the other API
+	// never applying them.
+	Compensated int64 `json:"compensated,omitempty"`
 }
+
+// Consistent counts the sends that left both APIs agreeing: delivered to
+// both, to neither, or compensated.
+func (o Outcomes) Consistent() int64 { return o.Both + o.None + o.Compensated }
 
 // AB is a count per API.
 type AB struct {

@@ -49,7 +49,7 @@ func outcomesTable(r *Results) table {
 	t := table{
 		ID:      "outcomes",
 		Caption: "Outcomes from the ledgers of API a and b. Lost: the user got a 2xx but the send did not reach both APIs. Delivery latency: intended send → arrival at the later API (ms).",
-		Header: []string{"strategy", "both", "a only", "b only", "none", "lost", "dup deliveries a/b", "dup effects a/b",
+		Header: []string{"strategy", "both", "a only", "b only", noneHeader(r), "lost", "dup deliveries a/b", "dup effects a/b",
 			"retries a/b", "breaker opens a/b", "dead letters", "delivery p50", "delivery p99", "user answers"},
 	}
 	t.Numeric = numericFrom(1, len(t.Header)-1)
@@ -60,7 +60,7 @@ func outcomesTable(r *Results) table {
 		}
 		t.Rows = append(t.Rows, []string{
 			s.Name, fmt.Sprint(s.Outcomes.Both), fmt.Sprint(s.Outcomes.AOnly), fmt.Sprint(s.Outcomes.BOnly),
-			fmt.Sprint(s.Outcomes.None), lost, ab(s.DuplicateDeliveries), ab(s.DuplicateEffects),
+			noneCell(r, s), lost, ab(s.DuplicateDeliveries), ab(s.DuplicateEffects),
 			ab(s.Retries), ab(s.BreakerOpens), fmt.Sprint(s.DeadLetters),
 			deliveryMs(s, s.DeliveryMs.Both.P50), deliveryMs(s, s.DeliveryMs.Both.P99), countsText(s.StatusCodes),
 		})
@@ -172,4 +172,31 @@ func describeMachine(m Machine) string {
 		parts = append(parts, m.OS+"/"+m.Arch)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// anyCompensated says whether a strategy of r compensated sends; only then
+// do the outcome tables show the compensated count beside none.
+func anyCompensated(r *Results) bool {
+	for _, s := range r.Strategies {
+		if s.Outcomes.Compensated > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// noneHeader and noneCell are the outcome tables' "none" column, "none /
+// compensated" when some strategy compensated.
+func noneHeader(r *Results) string {
+	if anyCompensated(r) {
+		return "none / compensated"
+	}
+	return "none"
+}
+
+func noneCell(r *Results, s StrategyResult) string {
+	if anyCompensated(r) {
+		return fmt.Sprintf("%d / %d", s.Outcomes.None, s.Outcomes.Compensated)
+	}
+	return fmt.Sprint(s.Outcomes.None)
 }

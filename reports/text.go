@@ -50,7 +50,7 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 
 	b.WriteString("\ndelivery (ledgers of API a and b; delivery latency = intended send → arrival, ms)\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "strategy\tboth\ta only\tb only\tnone\tlost\tdup eff a/b\tcalls a/b\tretries a/b\tcalls/send\tdeliv p50\tdeliv p99\t")
+	fmt.Fprintln(tw, "strategy\tboth\ta only\tb only\t"+noneHeader(r)+"\tlost\tdup eff a/b\tcalls a/b\tretries a/b\tcalls/send\tdeliv p50\tdeliv p99\t")
 	for _, s := range r.Strategies {
 		lost := fmt.Sprint(s.Lost)
 		if s.Lost > 0 {
@@ -60,8 +60,8 @@ func WriteText(w io.Writer, r *Results, opt TextOptions) error {
 		if s.Requests > 0 {
 			amp = float64(s.Calls.A+s.Calls.B) / float64(s.Requests)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%d/%d\t%d/%d\t%d/%d\t%.2f\t%s\t%s\t\n",
-			s.Name, s.Outcomes.Both, s.Outcomes.AOnly, s.Outcomes.BOnly, s.Outcomes.None, lost,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d/%d\t%d/%d\t%d/%d\t%.2f\t%s\t%s\t\n",
+			s.Name, s.Outcomes.Both, s.Outcomes.AOnly, s.Outcomes.BOnly, noneCell(r, s), lost,
 			s.DuplicateEffects.A, s.DuplicateEffects.B, s.Calls.A, s.Calls.B, s.Retries.A, s.Retries.B,
 			amp, deliveryMs(s, s.DeliveryMs.Both.P50), deliveryMs(s, s.DeliveryMs.Both.P99))
 	}

@@ -71,7 +71,7 @@ func metricFamilies() []metricFamily {
 		{"lost", nil, UnitCount},
 		{"dead_letters", nil, UnitCount},
 		{"cpu_us_per_send", nil, UnitMicros},
-		{"outcomes", []string{"both", "a_only", "b_only", "none"}, UnitCount},
+		{"outcomes", []string{"both", "a_only", "b_only", "none", "compensated"}, UnitCount},
 		{"duplicate_deliveries", apis, UnitCount},
 		{"duplicate_effects", apis, UnitCount},
 		{"calls", apis, UnitCount},

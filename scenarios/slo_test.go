@@ -88,8 +88,8 @@ func TestSLOMetricsAllParse(t *testing.T) {
 			t.Errorf("metric %s: %v", m, err)
 		}
 	}
-	if n := len(SLOMetrics()); n != 41 {
-		t.Errorf("%d metrics; want 41 (6+6 latency, 9 delivery, 6 single, 4 outcomes, 5x2 per API)", n)
+	if n := len(SLOMetrics()); n != 42 {
+		t.Errorf("%d metrics; want 42 (6+6 latency, 9 delivery, 6 single, 5 outcomes, 5x2 per API)", n)
 	}
 }
 

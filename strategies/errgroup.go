@@ -25,7 +25,7 @@ func NewErrgroup(a, b *Leg, cancelOnError bool) *Errgroup {
 // BuildErrgroup is the errgroup strategy's Constructor.
 func BuildErrgroup(_ context.Context, spec Spec, d Deps) (Built, error) {
 	e := NewErrgroup(d.Leg(0, d.Policy), d.Leg(1, d.Policy), spec.CancelOnError)
-	return Built{Strategy: e, Combine: e.Combine()}, nil
+	return Compensate(Built{Strategy: e, Combine: e.Combine()}, d), nil
 }
 
 // Name implements Strategy.

@@ -81,6 +81,7 @@ type LegStats struct {
 // the retry budget, the circuit breaker and the client rate limit apply,
 // so every strategy gets the same behaviour.
 type Leg struct {
+	method  string // POST, or what WithMethod says
 	api     string // "a" or "b"
 	url     string
 	client  *http.Client
@@ -99,6 +100,16 @@ type LegOption func(*Leg)
 // one run must share a guard; without this option a leg has its own.
 func WithGuard(g *APIGuard) LegOption {
 	return func(l *Leg) { l.guard = g }
+}
+
+// WithMethod makes the leg send with method instead of POST (a
+// compensating request is a DELETE).
+func WithMethod(method string) LegOption {
+	return func(l *Leg) {
+		if method != "" {
+			l.method = method
+		}
+	}
 }
 
 // WithRand sets the source of backoff jitter: f returns a uniform value in
@@ -124,6 +135,7 @@ func NewLeg(api, url string, client *http.Client, policy Policy, stats *LegStats
 	policy.Backoff = policy.Backoff.Normalize()
 	l := &Leg{
 		api:     api,
+		method:  http.MethodPost,
 		url:     url,
 		client:  client,
 		policy:  policy,
@@ -295,7 +307,7 @@ type answerHints struct {
 // send makes one HTTP call within ctx and returns its result and the
 // answer's pacing headers.
 func (l *Leg) send(ctx context.Context, s Send) (LegResult, answerHints) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url, bytes.NewReader(s.Body))
+	req, err := http.NewRequestWithContext(ctx, l.method, l.url, bytes.NewReader(s.Body))
 	if err != nil {
 		return LegResult{Err: fmt.Errorf("build request: %w", err)}, answerHints{}
 	}

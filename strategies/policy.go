@@ -38,6 +38,14 @@ type Policy struct {
 	// call per second; held for the policy's window, at most 10s, then
 	// doubling every second while 2xx answers return, until it lifts).
 	ClientRateLimit float64 `json:"client_rate_limit,omitempty" yaml:"client_rate_limit,omitempty"`
+	// OnPartial is what a synchronous strategy (sequential, errgroup) does
+	// when, after its retries, exactly one leg succeeded: OnPartialIgnore
+	// (default) leaves it, OnPartialCompensate undoes it with a
+	// compensating request to that API (see Compensation).
+	OnPartial string `json:"on_partial,omitempty" yaml:"on_partial,omitempty"`
+	// Compensation shapes the compensating request and its own retry
+	// policy; nil takes DefaultCompensation.
+	Compensation *Compensation `json:"compensation,omitempty" yaml:"compensation,omitempty"`
 }
 
 // Backoff is exponential backoff: the n-th retry waits about

@@ -42,6 +42,12 @@ func (p Policy) Validate() []field.Error {
 		}
 	}
 	es.NonNegative("client_rate_limit", p.ClientRateLimit, "calls per second to each API, 0 (off) or more")
+	if p.OnPartial != "" {
+		es.OneOf("on_partial", "on_partial", p.OnPartial, OnPartialIgnore, OnPartialCompensate)
+	}
+	if c := p.Compensation; c != nil {
+		es.Nest("compensation", c.Validate())
+	}
 	return es
 }
 

@@ -16,7 +16,7 @@ func NewSequential(a, b *Leg) *Sequential { return &Sequential{a: a, b: b} }
 // BuildSequential is the sequential strategy's Constructor.
 func BuildSequential(_ context.Context, _ Spec, d Deps) (Built, error) {
 	s := NewSequential(d.Leg(0, d.Policy), d.Leg(1, d.Policy))
-	return Built{Strategy: s, Combine: s.Combine()}, nil
+	return Compensate(Built{Strategy: s, Combine: s.Combine()}, d), nil
 }
 
 // Name implements Strategy.

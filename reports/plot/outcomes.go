@@ -14,6 +14,8 @@ import (
 type OutcomeBar struct {
 	Name                     string
 	Both, AOnly, BOnly, None int64
+	// Compensated sends were applied on one API and undone there.
+	Compensated int64
 	// Lost is the part of AOnly+BOnly+None the user was told succeeded.
 	Lost int64
 }
@@ -37,6 +39,16 @@ func Outcomes(bars []OutcomeBar) (*Chart, error) {
 		{"a only", func(b OutcomeBar) int64 { return b.AOnly }, color.RGBA{R: 0xff, G: 0xbb, B: 0x33, A: 0xff}},
 		{"b only", func(b OutcomeBar) int64 { return b.BOnly }, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}},
 		{"none", func(b OutcomeBar) int64 { return b.None }, color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}},
+	}
+	for _, b := range bars {
+		if b.Compensated > 0 { // drawn only when some strategy compensated
+			layers = append(layers[:1], append([]struct {
+				name string
+				v    func(OutcomeBar) int64
+				fill color.Color
+			}{{"compensated", func(b OutcomeBar) int64 { return b.Compensated }, color.RGBA{R: 0x98, G: 0xdf, B: 0x8a, A: 0xff}}}, layers[1:]...)...)
+			break
+		}
 	}
 	width := vg.Points(60)
 	var below *plotter.BarChart
