@@ -475,9 +475,20 @@ func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl
 	start := time.Now()
 	go func() {
 		defer close(exited)
+		// The recorder publishes its snapshot on the whole seconds of
+		// measurement; reading half a second off them, each tick sees a
+		// new one.
+		half := time.NewTimer(time.Second / 2)
+		select {
+		case <-done:
+			half.Stop()
+			return
+		case <-half.C:
+		}
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
-		var last liveStats
+		last := liveStats{At: cfg.warmup} // rates start with measurement
+		var lastLive Live                 // the rates the last new snapshot gave
 		for {
 			select {
 			case <-done:
@@ -490,20 +501,21 @@ func watch(report func(Progress), name string, cfg driverConfig, drv *driver, tl
 			if saturated != nil {
 				p.Saturated = saturated(ls)
 			}
-			if fl != nil {
-				p.Live = &Live{T: (p.Elapsed - cfg.warmup).Seconds(), Phases: tl.marksSoFar()}
-				fl.step(p.Elapsed, p.Live)
-			}
 			if ls != nil {
 				p.Requests, p.Errors, p.P99Ms = ls.Requests, ls.Errors, ls.P99Ms
 				if dt := (ls.At - last.At).Seconds(); dt > 0 {
 					p.Rate = float64(ls.Requests-last.Requests) / dt
-					if p.Live != nil {
-						p.Live.Answered = float64((ls.Requests-ls.Errors)-(last.Requests-last.Errors)) / dt
-						p.Live.P50Ms, p.Live.P99Ms = ls.P50WindowMs, ls.P99WindowMs
-					}
+					lastLive = Live{Answered: float64((ls.Requests-ls.Errors)-(last.Requests-last.Errors)) / dt,
+						P50Ms: ls.P50WindowMs, P99Ms: ls.P99WindowMs}
 				}
 				last = *ls
+			}
+			if fl != nil {
+				// The recorder's snapshot may not have moved since the last
+				// tick (it publishes on answers): its rates then still hold.
+				p.Live = &Live{T: (p.Elapsed - cfg.warmup).Seconds(), Phases: tl.marksSoFar(),
+					Answered: lastLive.Answered, P50Ms: lastLive.P50Ms, P99Ms: lastLive.P99Ms}
+				fl.step(p.Elapsed, p.Live)
 			}
 			report(p)
 		}

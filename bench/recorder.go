@@ -90,7 +90,10 @@ func newRecorder(measureFrom, timeout time.Duration, firstMeasured uint64) *reco
 		status:        make(map[int]int64),
 		errs:          make(map[string]int64),
 		firstMeasured: firstMeasured,
-		series:        newSeries(measureFrom, timeout),
+		// The first snapshot comes a full second into measurement, so its
+		// per-second figures cover a second.
+		lastPublish: measureFrom,
+		series:      newSeries(measureFrom, timeout),
 	}
 }
 
