@@ -45,7 +45,11 @@ func HTTPDoer(client *http.Client, target string) Doer {
 
 // driverConfig configures one open-loop load.
 type driverConfig struct {
-	pacer       vegeta.Pacer
+	pacer vegeta.Pacer
+	// grace is how long sends in flight may still finish once ctx ends
+	// (an interrupt) before they are canceled and counted as interrupted;
+	// 0 means DefaultInterruptGrace.
+	grace       time.Duration
 	warmup      time.Duration // sends intended before this are warm-up
 	duration    time.Duration // measurement after the warm-up
 	maxInFlight int
@@ -118,7 +122,8 @@ func (dr *driver) run(ctx context.Context) *drive {
 	recDone := make(chan struct{})
 	go func() { defer close(recDone); d.rec.run(samples) }()
 
-	sendCtx := context.WithoutCancel(ctx)
+	sendCtx, stopGrace := graceContext(ctx, c.grace)
+	defer stopGrace()
 	sem := make(chan struct{}, c.maxInFlight)
 	var wg sync.WaitGroup
 	sched := schedule{p: c.pacer}
@@ -191,6 +196,9 @@ loop:
 			s := sample{seq: seq, due: due, sent: sent, done: time.Since(d.began), status: status, warmup: warm}
 			if err != nil {
 				s.status, s.errKind = 0, errKind(rctx, err)
+				if sendCtx.Err() != nil { // cut by an interrupt's end of grace
+					s.errKind, s.interrupted = "interrupted", true
+				}
 			}
 			cancel()
 			samples <- s

@@ -71,6 +71,10 @@ type Options struct {
 	// Thresholds judge whether the harness itself was saturated; the zero
 	// value means DefaultThresholds.
 	Thresholds Thresholds
+	// InterruptGrace is how long sends in flight may finish once ctx ends
+	// before they are canceled and counted as interrupted; 0 means
+	// DefaultInterruptGrace (2s).
+	InterruptGrace time.Duration
 }
 
 // Progress is the state of a running load, for a live progress line.
@@ -285,6 +289,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		warmup:      sc.Load.Warmup,
 		duration:    sc.Load.Duration,
 		maxInFlight: inFlightCap,
+		grace:       opt.InterruptGrace,
 		timeout:     sc.Load.Timeout,
 		ids:         ids,
 		do:          HTTPDoer(driverClient, r.url),
@@ -354,6 +359,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		capHits: d.capHits, peak: d.peakInFlight, cap: inFlightCap, capByFDs: capByFDs,
 		requested: sr.RateRequested, achieved: sr.RateAchieved, requests: sr.Requests, interrupt: d.interrupted,
 	}.assess(thresholds)
+	sr.Interrupted = d.rec.interrupted
 	if sr.Requests > 0 {
 		sr.CPUUsPerSend = round3(float64(cpu.Microseconds()) / float64(sr.Requests))
 	}

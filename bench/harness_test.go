@@ -1,11 +1,14 @@
 package bench
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/strategies"
 )
 
@@ -151,5 +154,53 @@ func TestRunHealthyNotSaturated(t *testing.T) {
 	}
 	if s.Harness.Reasons == nil {
 		t.Error("reasons is nil; want an empty list (results.json writes [])")
+	}
+}
+
+// The first interrupt gives sends in flight a grace, then cancels them:
+// they are counted as interrupted, not as requests that failed (issue 12
+// item 12: a hang fault with a long timeout used to ignore Ctrl-C).
+func TestRunInterruptGraceCancelsHungSends(t *testing.T) {
+	sc := fixedScenario(time.Millisecond, time.Millisecond, 50, 10*time.Second, strategies.NameErrgroup)
+	sc.APIs.B.Faults = []mockapi.Fault{{Kind: "hang", Rate: 1}}
+	sc.Load.Timeout = 10 * time.Minute // the longest a scenario allows
+	sc.Policy = strategies.Policy{Timeout: 10 * time.Minute}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	res, err := Run(ctx, sc, Options{
+		InterruptGrace: 100 * time.Millisecond,
+		Progress: func(p Progress) {
+			if p.Requests == 0 { // nothing answers: every send is in flight
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v; want ErrInterrupted", err)
+	}
+	s := res.Strategies[0]
+	if s.Interrupted == 0 || s.Requests != 0 || s.Errors["interrupted"] != 0 || s.StatusCodes["0"] != 0 {
+		t.Errorf("interrupted %d, requests %d, errors %v, status codes %v; want every hung send interrupted and none counted as a failed request",
+			s.Interrupted, s.Requests, s.Errors, s.StatusCodes)
+	}
+}
+
+func TestGraceContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	sendCtx, stop := graceContext(ctx, 50*time.Millisecond)
+	defer stop()
+	cancel()
+	if sendCtx.Err() != nil {
+		t.Fatal("send context ended with its parent; want it to outlive the parent by the grace")
+	}
+	<-sendCtx.Done() // ends once the grace has passed (the test times out otherwise)
+
+	// Stopped before any interrupt: canceled at once, no timer left behind.
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	s2, stop2 := graceContext(ctx2, time.Hour)
+	stop2()
+	cancel2()
+	if s2.Err() == nil {
+		t.Error("stop did not cancel the send context")
 	}
 }

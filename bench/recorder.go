@@ -27,6 +27,9 @@ type sample struct {
 	status  int           // 0 when no response arrived
 	errKind string        // why no response arrived
 	warmup  bool
+	// interrupted: the send was canceled when an interrupt's grace ran out;
+	// neither a success nor a failure of the strategy.
+	interrupted bool
 }
 
 // recorder is the single owner of a run's measurements. Senders hand it
@@ -44,6 +47,7 @@ type recorder struct {
 	warm                   *hdrhistogram.Histogram
 	warmN                  int64
 	requests, ok           int64
+	interrupted            int64 // sends canceled by an interrupt, not counted in requests
 	status                 map[int]int64
 	errs                   map[string]int64
 	acked                  bitset // by seq − firstMeasured
@@ -107,6 +111,10 @@ func (r *recorder) run(in <-chan sample) {
 
 func (r *recorder) record(s sample) {
 	corrected := (s.done - s.due).Microseconds()
+	if s.interrupted {
+		r.interrupted++
+		return
+	}
 	if s.warmup {
 		r.warmN++
 		reports.RecordUs(r.warm, corrected)

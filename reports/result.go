@@ -88,6 +88,9 @@ type StrategyResult struct {
 	Requests      int64   `json:"requests"`
 	RateRequested float64 `json:"rate_requested"`
 	RateAchieved  float64 `json:"rate_achieved"`
+	// Interrupted counts sends still in flight when an interrupt's grace
+	// ran out: canceled, and neither successes nor failures (not in Requests).
+	Interrupted int64 `json:"interrupted"`
 	// SuccessRatio is the share of sends the user got a 2xx for.
 	SuccessRatio float64 `json:"success_ratio"`
 	// DriverSaturated is true when the load driver could not keep the

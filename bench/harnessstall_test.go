@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/fanbench/fanbench/strategies"
+)
+
+// A front that stalls holds the driver back (one send in flight at most):
+// the .results.bin stream still carries each send's intended time as its
+// Timestamp, and latencies measured from it include the stall (issue 16
+// item 4: timestamps built from the actual send time would hide it).
+func TestResultsStreamCarriesTheStall(t *testing.T) {
+	const stall = 300 * time.Millisecond
+	var n atomic.Int64
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if n.Add(1) == 1 {
+			time.Sleep(stall) // the stall: the first send holds the only in-flight slot
+		}
+	}))
+	defer front.Close()
+
+	sc := fixedScenario(0, 0, 100, time.Second)
+	sc.Strategies = []strategies.Spec{{Name: strategies.NameExternal, External: strategies.ExternalOptions{Target: front.URL}}}
+	sc.Load.MaxInFlight = 1
+	var buf bytes.Buffer
+	res, err := Run(t.Context(), sc, Options{
+		ResultsOut: func(string) (io.WriteCloser, error) { return nopCloser{&buf}, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Strategies[0].DriverSaturated {
+		t.Error("driver_saturated false; want true (the stall held the driver back)")
+	}
+	dec := vegeta.NewDecoder(&buf)
+	var got []vegeta.Result
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			break
+		}
+		got = append(got, r)
+	}
+	if len(got) != 100 {
+		t.Fatalf("decoded %d results; want 100", len(got))
+	}
+	for i, r := range got {
+		if want := got[0].Timestamp.Add(time.Duration(i) * 10 * time.Millisecond); !r.Timestamp.Equal(want) {
+			t.Fatalf("result %d timestamp %v; want the schedule's %v (first + %d × 10ms)", i, r.Timestamp, want, i)
+		}
+	}
+	// Send k (k ≥ 1) was due at k×10ms but could leave only after the first
+	// answered, ≥ 300ms in: its latency from the intended time includes that.
+	for k := 1; k < 25; k++ {
+		if min := stall - time.Duration(k)*10*time.Millisecond; got[k].Latency < min {
+			t.Errorf("result %d latency %v; want ≥ %v (the stall, from the intended time)", k, got[k].Latency, min)
+		}
+	}
+	if got[0].Latency < stall {
+		t.Errorf("result 0 latency %v; want ≥ %v", got[0].Latency, stall)
+	}
+}
