@@ -283,7 +283,8 @@ func TestDistributedProcesses(t *testing.T) {
 	sc := writeFile(t, "dist.yaml", fmt.Sprintf(distScenario, "4s", "sequential, errgroup"))
 	out := filepath.Join(t.TempDir(), "out")
 	coord := startProc(t, "coordinator", nil, bin, "run", "--workers", "3", "--nats-url", machineNATS, "--pool", c.pool,
-		"--serve", "sut", "--scenario", sc, "--out", out, "--quiet")
+		"--serve", "sut", "--scenario", sc, "--out", out, "--quiet",
+		"--allow-saturated") // a busy shared machine may saturate a worker's harness: the merges are what is tested
 	if code := coord.exit(t, 90*time.Second); code != exitOK {
 		t.Fatalf("coordinator exit %d; want 0\n%s", code, coord.stderr())
 	}
