@@ -53,9 +53,6 @@ delivered (exit 1 if any); a second Ctrl-C quits at once.`),
 			if timeout <= 0 {
 				return usageError("--timeout %v: want a per-attempt timeout above 0, such as 2s", timeout)
 			}
-			if retries < 0 {
-				return usageError("--retries %d: want 0 or more", retries)
-			}
 			if drainTimeout <= 0 {
 				return usageError("--drain-timeout %v: want a duration above 0, such as 30s", drainTimeout)
 			}
@@ -68,6 +65,16 @@ delivered (exit 1 if any); a second Ctrl-C quits at once.`),
 				return usageError("--listen %s is not a loopback address: the gateway would take requests from other machines; add --allow-remote if that is what you want", listen)
 			}
 			pol := strategies.Policy{Timeout: timeout, Retries: retries, HonorRetryAfter: true}
+			// The flags are held to the rules of the gateway's spec and
+			// policy, as a scenario's would be.
+			spec := strategies.Spec{Name: strategies.NameGateway, Wait: wait, Policy: &pol}
+			for _, e := range spec.Validate() {
+				flag := map[string]string{"wait": "--wait", "policy.timeout": "--timeout", "policy.retries": "--retries"}[e.Path]
+				if flag == "" {
+					flag = e.Path
+				}
+				return usageError("%s: %s", flag, e.Msg)
+			}
 			client := strategies.NewClient(1024)
 			defer client.CloseIdleConnections()
 			gw, err := gateway.New(

@@ -108,6 +108,9 @@ func TestGatewayFlags(t *testing.T) {
 		{[]string{"--drain-timeout", "0s"}, "--drain-timeout"},
 		{[]string{"--idle-timeout", "-1s"}, "--idle-timeout"},
 		{[]string{"--read-timeout", "0s"}, "--read-timeout"},
+		// Held to the gateway spec's and policy's own rules.
+		{[]string{"--retries", "-1"}, "--retries: -1 is negative"},
+		{[]string{"--wait", "some"}, `--wait: unknown gateway wait "some"`},
 	}
 	for _, tt := range tests {
 		code, _, stderr := fanbench(t, t.Context(), append(base, tt.args...)...)
