@@ -57,7 +57,32 @@ func figuresOf(r *Results) []figure {
 			Caption: "For asynchronous strategies (delivery p50 at least twice the user's p50): the latency the user waited for (solid) against the time until the send reached both APIs (dotted).",
 			build:   func() (*plot.Chart, error) { return deliveryChart(r) }})
 	}
+	if panels := statPanelsOf(r); len(panels) > 0 {
+		figs = append(figs, figure{Name: "strategy-series", Title: "Strategies' own series",
+			Caption: "Per second, what strategies report of themselves: the serverless platform's instances alive and cold starts, the outbox's backlog and relay lag.",
+			build:   func() (*plot.Chart, error) { return plot.StrategySeries(panels) }})
+	}
 	return figs
+}
+
+// statPanelsOf is a panel per strategy that reports series of its own.
+func statPanelsOf(r *Results) []plot.StatPanel {
+	var out []plot.StatPanel
+	for _, s := range r.Strategies {
+		if len(s.StatsSeries) == 0 {
+			continue
+		}
+		sp := plot.StatPanel{Strategy: s.Name}
+		for name, pts := range s.StatsSeries {
+			l := plot.StatLine{Name: name}
+			for _, p := range pts {
+				l.T, l.V = append(l.T, p.T), append(l.V, p.V)
+			}
+			sp.Lines = append(sp.Lines, l)
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 // renderFigures draws every figure of r as SVG and, with withPNG, as PNG

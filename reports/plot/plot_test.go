@@ -180,3 +180,23 @@ func TestChartsSurviveAbsurdValues(t *testing.T) {
 		})
 	}
 }
+
+func TestStrategySeries(t *testing.T) {
+	c, err := plot.StrategySeries([]plot.StatPanel{
+		{Strategy: "serverless", Lines: []plot.StatLine{{Name: "instances", T: []float64{1, 2}, V: []float64{1, 84}}, {Name: "cold_starts", T: []float64{1, 2}, V: []float64{1, 83}}}},
+		{Strategy: "outbox", Lines: []plot.StatLine{{Name: "outbox_backlog", T: []float64{1}, V: []float64{3}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Panels() != 2 {
+		t.Errorf("panels %d; want one per strategy, 2", c.Panels())
+	}
+	var svg bytes.Buffer
+	if err := c.WriteSVG(&svg); err != nil || !bytes.Contains(svg.Bytes(), []byte("cold_starts")) {
+		t.Errorf("SVG: %v; want the series named in the legend", err)
+	}
+	if _, err := plot.StrategySeries([]plot.StatPanel{{Strategy: "x", Lines: []plot.StatLine{{Name: "n", T: []float64{1}}}}}); err == nil {
+		t.Error("times without values: no error")
+	}
+}
