@@ -14,10 +14,20 @@ import (
 	"github.com/fanbench/fanbench/reports"
 )
 
-// slowScenario is a long load at 20 sends a second with no warm-up, so
-// every send the target receives is measured; a user waits up to two
-// minutes, longer than waitExit waits for an exit.
+// slowScenario keeps sends in flight for a second, so an interrupt finds
+// work to drain.
 const slowScenario = `name: slow
+apis:
+  a: {latency: {dist: fixed, value: 1s}}
+  b: {latency: {dist: fixed, value: 10ms}}
+load: {rate: 20, duration: 30s}
+strategies: [errgroup, sequential]
+`
+
+// targetScenario is a long load at 20 sends a second with no warm-up, for
+// a run --target: every send the target receives is measured, and a user
+// waits up to two minutes, longer than waitExit waits for an exit.
+const targetScenario = `name: target
 apis: {a: {}, b: {}}
 load: {rate: 20, duration: 30s, warmup: 0s, timeout: 2m}
 `
@@ -85,7 +95,7 @@ func exitStatus(t *testing.T, err error) int {
 // under test holds sends (each for 500ms), so there is work to drain.
 func TestInterruptWritesPartialResults(t *testing.T) {
 	target := newHeldTarget(t, 500*time.Millisecond)
-	sc := writeFile(t, "slow.yaml", slowScenario)
+	sc := writeFile(t, "target.yaml", targetScenario)
 	out := filepath.Join(t.TempDir(), "out")
 	cmd, stderr := startFanbench(t, "run", "--scenario", sc, "--out", out, "--target", target.URL)
 	checkFor(t, 30*time.Second, 10*time.Millisecond, received(target, 20, stderr))
@@ -116,7 +126,7 @@ func TestInterruptWritesPartialResults(t *testing.T) {
 // that waited for its sends in flight could not exit before then.
 func TestSecondInterruptQuitsAtOnce(t *testing.T) {
 	target := newHeldTarget(t, 0)
-	sc := writeFile(t, "slow.yaml", slowScenario)
+	sc := writeFile(t, "target.yaml", targetScenario)
 	out := filepath.Join(t.TempDir(), "out")
 	cmd, stderr := startFanbench(t, "run", "--scenario", sc, "--out", out, "--target", target.URL)
 	checkFor(t, 30*time.Second, 10*time.Millisecond, received(target, 5, stderr))
