@@ -57,7 +57,10 @@ func notesOf(r *Results) []note {
 		}
 	}
 	for _, m := range r.Phases {
-		if m.Error != "" {
+		if m.Error != "" && m.API == "broker" {
+			ns = append(ns, note{Warn: true, Text: fmt.Sprintf(
+				"%s: broker restart at %gs (%s) failed: %s", m.Strategy, m.AtS, m.Action, m.Error)})
+		} else if m.Error != "" {
 			ns = append(ns, note{Warn: true, Text: fmt.Sprintf(
 				"%s: fault phase at %gs (%s API %s) was refused by the mock: %s", m.Strategy, m.AtS, m.Action, m.API, m.Error)})
 		}

@@ -4,8 +4,9 @@ import "github.com/fanbench/fanbench/reports/plot"
 
 // phasesOf turns a strategy's fault phase marks into shaded intervals: a
 // "set" on an API starts a phase that the next mark on the same API (a
-// "reset" or another "set") ends, or the end of measurement at endS. Marks
-// the mock refused changed nothing and are skipped.
+// "reset" or another "set") ends, or the end of measurement at endS; a
+// broker restart's "stop" opens the outage (API "broker") that its "start"
+// ends. Marks the mock refused changed nothing and are skipped.
 func phasesOf(marks []PhaseMark, strategy string, endS float64) []plot.Phase {
 	var out []plot.Phase
 	open := map[string]float64{} // API → start of its current phase
@@ -21,7 +22,7 @@ func phasesOf(marks []PhaseMark, strategy string, endS float64) []plot.Phase {
 			continue
 		}
 		closePhase(m.API, m.AtS)
-		if m.Action == "set" {
+		if m.Action == "set" || m.Action == "stop" {
 			open[m.API] = m.AtS
 			order = append(order, m.API)
 		}

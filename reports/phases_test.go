@@ -28,6 +28,8 @@ func TestPhasesOf(t *testing.T) {
 		{"other strategies' marks are ignored", []PhaseMark{mark("other", 10, "b", "set", ""), mark("s", 20, "b", "reset", "")}, nil},
 		{"refused marks changed nothing", []PhaseMark{mark("s", 10, "b", "set", "mock said no")}, nil},
 		{"reset without set", []PhaseMark{mark("s", 10, "b", "reset", "")}, nil},
+		{"broker outage", []PhaseMark{mark("s", 10, "broker", "stop", ""), mark("s", 13, "broker", "start", "")},
+			[]plot.Phase{{From: 10, To: 13, API: "broker"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := phasesOf(c.marks, "s", 30); !reflect.DeepEqual(got, c.want) {
