@@ -370,3 +370,39 @@ func TestDistributedUsage(t *testing.T) {
 		})
 	}
 }
+
+// Ctrl-C on the coordinator stops every worker's load: the coordinator
+// writes what was measured (partial) and exits 130, long before the load's
+// end, and the workers stay in their pool for the next run.
+func TestDistributedInterrupt(t *testing.T) {
+	needMachineNATS(t)
+	bin := buildFanbench(t)
+	c := startCluster(t, bin, 3)
+	sc := writeFile(t, "dist.yaml", fmt.Sprintf(distScenario, "30s", "errgroup, sequential"))
+	out := filepath.Join(t.TempDir(), "out")
+	coord := startProc(t, "coordinator", nil, bin, "run", "--workers", "3", "--nats-url", machineNATS, "--pool", c.pool,
+		"--serve", "sut", "--scenario", sc, "--out", out, "--allow-saturated")
+	coord.waitFor(t, "workers start at", 30*time.Second)
+	time.Sleep(2500 * time.Millisecond) // into the measurement
+	if err := coord.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := coord.exit(t, 20*time.Second); code != exitInterrupted {
+		t.Fatalf("coordinator exit %d; want 130\n%s", code, coord.stderr())
+	}
+	res, err := reports.ReadJSON(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Strategies[0]
+	if !res.Partial || len(res.Strategies) != 1 || s.Requests == 0 || s.Requests >= 4500 || s.Lost != 0 {
+		t.Errorf("partial %v, %d strategies, %d requests, lost %d; want the first strategy's sends until the interrupt",
+			res.Partial, len(res.Strategies), s.Requests, s.Lost)
+	}
+	for _, w := range c.workers {
+		w.waitFor(t, "left run", 10*time.Second)
+		if strings.Contains(w.stderr(), "silent") {
+			t.Errorf("%s left because the coordinator fell silent, not because it was released:\n%s", w.name, w.stderr())
+		}
+	}
+}
