@@ -54,6 +54,9 @@ func TestMissingKey(t *testing.T) {
 				}
 				ids = append(ids, got.body)
 			}
+			if st := a.Stats(); tt.wantStatus == 200 && st.Keyless != 2 {
+				t.Errorf("stats keyless = %d; want 2", st.Keyless)
+			}
 			if a.Ledger().Len() != tt.wantLen {
 				t.Fatalf("ledger holds %d ids; want %d", a.Ledger().Len(), tt.wantLen)
 			}

@@ -88,6 +88,7 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *draw
 			return refusal(&a.answers.missingKey)
 		}
 		ar.key = key{bits: mix64(a.genSalt + a.genSeq.Add(1))}
+		a.stats.keyless.Add(1)
 	} else {
 		ar.key = parseKey(ar.id)
 	}

@@ -18,6 +18,7 @@ type stats struct {
 	count    atomic.Uint64
 	inFlight atomic.Int64 // arrivals whose body is in and that are not answered yet
 	reading  atomic.Int64 // arrivals whose body is still being read
+	keyless  atomic.Uint64
 }
 
 // maxStatus is the highest status counted individually; higher ones count
@@ -68,6 +69,7 @@ func (s *stats) reset() {
 	}
 	s.sumNS.Store(0)
 	s.count.Store(0)
+	s.keyless.Store(0)
 }
 
 // Stats is a snapshot of what an API answered since it started or was last
@@ -79,8 +81,11 @@ type Stats struct {
 	Faults   map[string]uint64 `json:"faults"`
 	InFlight int64             `json:"in_flight"`
 	Reading  int64             `json:"reading_body"` // requests still sending their body (not in flight yet)
-	MeanMS   float64           `json:"mean_ms"`
-	Ledger   LedgerSummary     `json:"ledger"`
+	// Keyless counts arrivals without an Idempotency-Key (given a generated
+	// id): a client's retry of one cannot be recognised as a repeat.
+	Keyless uint64        `json:"keyless"`
+	MeanMS  float64       `json:"mean_ms"`
+	Ledger  LedgerSummary `json:"ledger"`
 }
 
 func (s *stats) snapshot() Stats {
@@ -98,6 +103,7 @@ func (s *stats) snapshot() Stats {
 	out.Requests = s.count.Load()
 	out.InFlight = s.inFlight.Load()
 	out.Reading = s.reading.Load()
+	out.Keyless = s.keyless.Load()
 	if out.Requests > 0 {
 		out.MeanMS = float64(s.sumNS.Load()) / float64(out.Requests) / 1e6
 	}
