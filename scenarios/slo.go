@@ -161,7 +161,7 @@ func ParseSLO(expr string) (SLO, error) {
 	if lhs == "" || !ok || metric == "" {
 		return SLO{}, fmt.Errorf("%q: want <strategy>.<metric> before %s, such as errgroup.latency.p99 or *.success_ratio", s.Expr, s.Op)
 	}
-	valid := append([]string{wildcardTarget}, strategies.Names()...)
+	valid := append([]string{wildcardTarget}, strategies.Labels()...)
 	valid = append(valid, strategies.NameExternal)
 	if !slices.Contains(valid, target) {
 		return SLO{}, fmt.Errorf("%q: unknown strategy %q%s; want one of %s", s.Expr, target,

@@ -172,7 +172,7 @@ func validate(s *Scenario, r *report) {
 func validateSLOs(s *Scenario, add reportFunc) []SLO {
 	names := make([]string, len(s.Strategies))
 	for i, sp := range s.Strategies {
-		names[i] = sp.Name
+		names[i] = sp.Label()
 	}
 	var out []SLO
 	for i, expr := range s.SLO {

@@ -60,6 +60,19 @@ const (
 // fresh slice each call).
 func GatewayImpls() []string { return []string{GatewayOwn, GatewayNginx, GatewayNginxLua} }
 
+// Labels lists every name results can go by (Spec.Label of every
+// strategy and implementation), for whatever refers to a result by name,
+// such as an SLO.
+func Labels() []string {
+	labels := Names()
+	for _, impl := range GatewayImpls() {
+		if impl != GatewayOwn {
+			labels = append(labels, Spec{Name: NameGateway, Impl: impl}.Label())
+		}
+	}
+	return labels
+}
+
 // Label is the name a strategy's results go by: its name, followed by its
 // implementation when that is not the default ("gateway-nginx"), so that
 // one scenario can compare implementations of the same strategy.

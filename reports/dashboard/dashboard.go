@@ -273,6 +273,10 @@ func (s *Server) apply(u Update) {
 		s.series[u.Strategy] = sr
 		s.order = append(s.order, u.Strategy)
 	}
+	if n := len(sr.T); n > 0 && u.T < sr.T[n-1] {
+		// The strategy runs again (--repeat): its chart starts over.
+		*sr = charts.Series{Name: sr.Name, DeliveredLabel: sr.DeliveredLabel}
+	}
 	num := func(v float64) charts.Num {
 		if v <= 0 {
 			return charts.Gap()

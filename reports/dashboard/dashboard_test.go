@@ -171,4 +171,10 @@ func TestOneEventPerInterval(t *testing.T) {
 	if snap := d.snapshot(); len(snap.Series) != 1 || len(snap.Series[0].T) != 10 || snap.Final == nil {
 		t.Errorf("snapshot %+v; want queue's 10 seconds and the final tables for pages that connect later", snap)
 	}
+	// A repeat of the strategy (time going back) starts its history over.
+	d.Publish(Update{Strategy: "queue", T: 0.5})
+	d.flush()
+	if snap := d.snapshot(); len(snap.Series[0].T) != 1 {
+		t.Errorf("after a repeat's first second: %v; want a history of that second only", snap.Series[0].T)
+	}
 }

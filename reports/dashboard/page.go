@@ -106,6 +106,9 @@ footer { color: #59636e; margin-top: 2em; font-size: .9em; }
   function apply(u) {
     var b = ensure(u.strategy);
     var d = b.data;
+    if (d.t.length && u.t < d.t[d.t.length - 1]) {
+      fields.forEach(function (f) { d[f] = []; }); // the strategy runs again (--repeat)
+    }
     d.t.push(u.t); d.p50.push(u.p50_ms > 0 ? u.p50_ms : null); d.p99.push(u.p99_ms > 0 ? u.p99_ms : null);
     d.offered.push(u.offered); d.answered.push(u.answered); d.delivered.push(u.delivered);
     if (d.t.length > maxPoints) { fields.forEach(function (f) { d[f].shift(); }); }
