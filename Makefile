@@ -25,7 +25,7 @@ test:
 
 ## demo: run the built-in default scenario and print the comparison
 demo: build
-	./$(BIN) run --scenario quick --out fanbench-out/demo
+	./$(BIN) run --scenario quick --out fanbench-out/demo --force
 
 ## bench: benchstat-ready end-to-end benchmarks in bench.txt
 bench:
