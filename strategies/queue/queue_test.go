@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -428,4 +429,36 @@ func TestRetryAfterAndNonRetryable(t *testing.T) {
 	if st := q.Stats(); st.Consumers[0].DeadLetters != 20 {
 		t.Errorf("a's dead letters = %d; want 20 (400 is not retryable)", st.Consumers[0].DeadLetters)
 	}
+}
+
+// TestBoundRefusesWhenFull fills a broker bounded to 10 messages per API
+// faster than a slow b drains it: the publishes past the bound are
+// refused with 503 (ErrFull), and every accepted one is still delivered.
+func TestBoundRefusesWhenFull(t *testing.T) {
+	brokers(t, func(t *testing.T, url string) {
+		m := startAPIs(t, mockapi.Config{}, mockapi.Config{Latency: fixed(20 * time.Millisecond)}, policy)
+		const bound, n = 10, 40
+		q := newQueue(t, m, queue.Options{URL: url, MaxMessages: bound, Concurrency: 1})
+		var accepted []string
+		full := 0
+		for i := range n {
+			id := fmt.Sprintf("full-%02d", i)
+			rep := q.Send(t.Context(), strategies.Send{ID: id, Body: []byte(`{}`)})
+			switch {
+			case rep.Status == http.StatusAccepted:
+				accepted = append(accepted, id)
+			case rep.Status == http.StatusServiceUnavailable && errors.Is(rep.Legs[0].Err, queue.ErrFull):
+				full++
+			default:
+				t.Fatalf("Send(%s) = %d (%v); want 202, or 503 wrapping ErrFull", id, rep.Status, rep.Legs[0].Err)
+			}
+		}
+		drain(t, q, 10*time.Second)
+		wantEffectsOnce(t, accepted, m.a, m.b)
+		if full == 0 || len(accepted) < bound {
+			t.Errorf("%d accepted, %d refused as full, of %d sent at once to a broker bounded to %d; want at least %d accepted and some refused",
+				len(accepted), full, n, bound, bound)
+		}
+		t.Logf("%s: %d accepted, %d refused as full", q.Broker(), len(accepted), full)
+	})
 }
