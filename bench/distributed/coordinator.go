@@ -123,10 +123,17 @@ type coordinator struct {
 // after its strategy with partial results and an error wrapping
 // ErrWorkerLost; an interrupt (ctx) stops every worker and returns partial
 // results with an error wrapping bench.ErrInterrupted.
-func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (_ *reports.Results, err error) {
+func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (res *reports.Results, err error) {
 	if err := opt.normalize(); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if res == nil && errors.Is(err, bench.ErrInterrupted) {
+			// Interrupted before any load: a partial run with nothing in it.
+			res = bench.NewResults(sc)
+			res.Partial = true
+		}
+	}()
 	for _, s := range sc.Strategies {
 		if s.Name == "external" {
 			return nil, errors.New("strategy external cannot run distributed: its service is the user's own; run it without --workers")

@@ -189,3 +189,16 @@ func TestRunServeHostLost(t *testing.T) {
 		t.Errorf("the loss took %v to notice; want a few 200ms heartbeats", took)
 	}
 }
+
+// An interrupt while waiting for members returns an empty partial run, not
+// nothing, so that the caller writes what there is.
+func TestRunInterruptedWhileWaiting(t *testing.T) {
+	needNATS(t)
+	sc := fixedScenario(time.Millisecond, time.Millisecond, 10, 0, time.Second, strategies.NameSequential)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	res, err := Run(ctx, sc, Options{NATSURL: natsURL, Pool: newPool(), Workers: 1})
+	if !errors.Is(err, bench.ErrInterrupted) || res == nil || !res.Partial || len(res.Strategies) != 0 {
+		t.Errorf("Run interrupted while waiting: %v, %+v; want ErrInterrupted and an empty partial run", err, res)
+	}
+}
