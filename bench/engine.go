@@ -282,7 +282,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	driverClient := strategies.NewClient(min(sc.Load.MaxInFlight, 4096))
 	defer driverClient.CloseIdleConnections()
 	ids := newIDSpace(sc.Seed)
-	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker)
+	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker, r.built.CrashRelay)
 	inFlightCap, capByFDs := inFlightBudget(r.built.Target != "", sc.Load.MaxInFlight, fdLimit())
 	cfg := driverConfig{
 		pacer:       pacer,

@@ -135,7 +135,7 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 	}
 	drv := newDriver(cfg)
 	mon := startMonitor(sc.Load.Warmup+sc.Load.Duration, 250*time.Millisecond)
-	stop := watch(opt.Progress, strategy, cfg, drv, newTimeline(nil, sc.APIs, [2]*mockapi.API{}, strategy, nil), nil, nil)
+	stop := watch(opt.Progress, strategy, cfg, drv, newTimeline(nil, sc.APIs, [2]*mockapi.API{}, strategy, nil, nil), nil, nil)
 	d := drv.run(ctx)
 	stop()
 	seen := mon.stop()
@@ -385,7 +385,7 @@ func StartHost(ctx context.Context, sc *scenarios.Scenario, strategy string, opt
 		return nil, err
 	}
 	return &Host{sc: sc, spec: spec, pacer: pacer, r: r, opt: opt,
-		tl: newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker)}, nil
+		tl: newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker, r.built.CrashRelay)}, nil
 }
 
 // URL is where drivers send user requests.

@@ -19,13 +19,16 @@ import (
 // A broker phase calls restart (the strategy's Built.RestartBroker) in a
 // goroutine of its own, so later phases keep their times; it is marked
 // twice, API "broker", action "stop" when it begins and "start" when the
-// broker is back. Strategies without a broker skip it unmarked.
+// broker is back. Strategies without a broker skip it unmarked. A relay
+// phase does the same with crash (Built.CrashRelay), marked API "relay",
+// actions "crash" and "restart".
 type timeline struct {
 	phases   []scenarios.Phase
 	base     scenarios.APIs
 	apis     [2]*mockapi.API
 	strategy string
 	restart  func(ctx context.Context, down time.Duration) error
+	crash    func(ctx context.Context, down time.Duration) error
 
 	now      atomic.Pointer[string] // the last phase applied, for progress lines
 	cancel   context.CancelFunc
@@ -35,8 +38,8 @@ type timeline struct {
 	marks    []reports.PhaseMark
 }
 
-func newTimeline(phases []scenarios.Phase, base scenarios.APIs, apis [2]*mockapi.API, strategy string, restart func(context.Context, time.Duration) error) *timeline {
-	return &timeline{phases: phases, base: base, apis: apis, strategy: strategy, restart: restart}
+func newTimeline(phases []scenarios.Phase, base scenarios.APIs, apis [2]*mockapi.API, strategy string, restart, crash func(context.Context, time.Duration) error) *timeline {
+	return &timeline{phases: phases, base: base, apis: apis, strategy: strategy, restart: restart, crash: crash}
 }
 
 // start runs the phases from t0 (the start of measurement) in a goroutine
@@ -60,7 +63,11 @@ func (t *timeline) start(ctx context.Context, t0 time.Time) {
 				return
 			}
 			if p.Broker != "" {
-				t.restartBroker(ctx, p, t0)
+				t.outage(ctx, t0, p.Down, t.restart, "broker", "stop", "start")
+				continue
+			}
+			if p.Relay != "" {
+				t.outage(ctx, t0, p.Down, t.crash, "relay", "crash", "restart")
 				continue
 			}
 			t.apply(p, time.Since(t0))
@@ -68,22 +75,24 @@ func (t *timeline) start(ctx context.Context, t0 time.Time) {
 	}()
 }
 
-// restartBroker starts a broker restart in a goroutine that stop waits for.
-func (t *timeline) restartBroker(ctx context.Context, p scenarios.Phase, t0 time.Time) {
-	if t.restart == nil {
+// outage runs fn (a broker restart, a relay crash) in a goroutine that
+// stop waits for, marking what as down when it begins and up when fn
+// returns; a strategy without fn skips it unmarked.
+func (t *timeline) outage(ctx context.Context, t0 time.Time, down time.Duration, fn func(context.Context, time.Duration) error, what, downAction, upAction string) {
+	if fn == nil {
 		return
 	}
-	t.mark(reports.PhaseMark{Strategy: t.strategy, AtS: round3(time.Since(t0).Seconds()), API: "broker", Action: "stop"})
-	label := fmt.Sprintf("broker down %v at %.0fs", p.Down, time.Since(t0).Seconds())
+	t.mark(reports.PhaseMark{Strategy: t.strategy, AtS: round3(time.Since(t0).Seconds()), API: what, Action: downAction})
+	label := fmt.Sprintf("%s down %v at %.0fs", what, down, time.Since(t0).Seconds())
 	t.now.Store(&label)
 	t.restarts.Go(func() {
-		err := t.restart(ctx, p.Down)
-		mark := reports.PhaseMark{Strategy: t.strategy, AtS: round3(time.Since(t0).Seconds()), API: "broker", Action: "start"}
+		err := fn(ctx, down)
+		mark := reports.PhaseMark{Strategy: t.strategy, AtS: round3(time.Since(t0).Seconds()), API: what, Action: upAction}
 		if err != nil {
 			mark.Error = err.Error()
 		}
 		t.mark(mark)
-		label := fmt.Sprintf("broker back at %.0fs", time.Since(t0).Seconds())
+		label := fmt.Sprintf("%s back at %.0fs", what, time.Since(t0).Seconds())
 		t.now.Store(&label)
 	})
 }
@@ -128,7 +137,7 @@ func (t *timeline) stop() []reports.PhaseMark {
 	}
 	t.cancel()
 	<-t.done
-	t.restarts.Wait() // a restart cut short by cancel still starts the broker
+	t.restarts.Wait() // a restart cut short by cancel still starts the broker (or relay)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.marks

@@ -111,9 +111,16 @@ type Phase struct {
 	Reset bool            `yaml:"reset,omitempty"`
 	// Broker is the broker action: "restart" (BrokerRestart).
 	Broker string `yaml:"broker,omitempty"`
-	// Down is how long a restarted broker stays stopped.
+	// Relay is the outbox relay action: "crash" (RelayCrash).
+	Relay string `yaml:"relay,omitempty"`
+	// Down is how long a restarted broker stays stopped, or a crashed
+	// relay stays down.
 	Down time.Duration `yaml:"down,omitempty"`
 }
 
 // BrokerRestart is the one broker action of a phase.
 const BrokerRestart = "restart"
+
+// RelayCrash is the one relay action of a phase: the outbox's relay stops
+// abruptly (deliveries in flight are cut) and a new one starts down later.
+const RelayCrash = "crash"

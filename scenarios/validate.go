@@ -101,6 +101,25 @@ func (s *Scenario) validateBrokerPhase(ph Phase, p string, es *field.Errors) {
 	}
 }
 
+// validateRelayPhase checks a phase {at, relay: crash, down}: the action,
+// how long the relay stays down, and an outbox strategy to crash.
+func (s *Scenario) validateRelayPhase(ph Phase, p string, es *field.Errors) {
+	at := func(name string) string { return field.Join(p, name) }
+	es.OneOf(at("relay"), "relay action", ph.Relay, RelayCrash)
+	switch {
+	case ph.Down <= 0:
+		es.Addf(at("down"), "%s; want how long the relay stays down, such as 2s", ph.Down)
+	case ph.Down > maxBrokerDown:
+		es.Addf(at("down"), "%s is longer than %s; want a shorter outage", ph.Down, maxBrokerDown)
+	}
+	if ph.API != "" || ph.Set != nil || ph.Reset || ph.Broker != "" {
+		es.Addf(p, "a relay phase takes at, relay and down only; put api, set, reset and broker in phases of their own")
+	}
+	if !slices.ContainsFunc(s.Strategies, func(sp strategies.Spec) bool { return sp.Name == strategies.NameOutbox }) {
+		es.Addf(at("relay"), "no outbox strategy in strategies, so there is no relay to crash; add outbox or remove the phase")
+	}
+}
+
 // maxBrokerDown bounds a broker phase's outage.
 const maxBrokerDown = 10 * time.Minute
 
@@ -118,6 +137,10 @@ func (s *Scenario) validatePhases(es *field.Errors) {
 			es.Addf(at("at"), "%s is not before the end of the load (%s), so the phase would never start", ph.At, s.Load.Duration)
 		case i > 0 && ph.At < s.Phases[i-1].At:
 			es.Addf(at("at"), "%s comes before phases[%d].at (%s); want the phases in time order", ph.At, i-1, s.Phases[i-1].At)
+		}
+		if ph.Relay != "" {
+			s.validateRelayPhase(ph, p, es)
+			continue
 		}
 		if ph.Broker != "" || ph.Down != 0 {
 			s.validateBrokerPhase(ph, p, es)

@@ -102,6 +102,10 @@ type Built struct {
 	// it down for down and starts it again (a phase {broker: restart}); it
 	// returns once the broker has been started.
 	RestartBroker func(ctx context.Context, down time.Duration) error
+	// CrashRelay, when set, stops the strategy's relay abruptly, keeps it
+	// down for down and starts a new one (a phase {relay: crash}); it
+	// returns once the new relay runs.
+	CrashRelay func(ctx context.Context, down time.Duration) error
 }
 
 // Stats are a strategy's own figures, beyond what the engine measures at

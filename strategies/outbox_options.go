@@ -24,13 +24,6 @@ const (
 	DefaultOutboxMaxAttempts  = 10
 )
 
-// OutboxCrash stops the relay At after the strategy started (the load's start,
-// warm-up included) and restarts it Pause later.
-type OutboxCrash struct {
-	At    time.Duration `json:"at" yaml:"at"`
-	Pause time.Duration `json:"pause" yaml:"pause"`
-}
-
 // OutboxOptions configure the outbox strategy: the `outbox:` block of its
 // entry in a scenario. The zero value uses an embedded SQLite database.
 type OutboxOptions struct {
@@ -63,8 +56,6 @@ type OutboxOptions struct {
 	// commits on a power loss: SQLite's WAL with synchronous=NORMAL,
 	// PostgreSQL's synchronous_commit=off for the run's sessions.
 	Fsync bool `json:"fsync,omitempty" yaml:"fsync,omitempty"`
-	// RelayCrash, when set, crashes the relay once (a fault).
-	RelayCrash *OutboxCrash `json:"relay_crash,omitempty" yaml:"relay_crash,omitempty"`
 }
 
 // Validate returns every invalid setting of o, each naming its field and
@@ -100,14 +91,6 @@ func (o OutboxOptions) Validate() []field.Error {
 	}
 	if o.Backoff.Initial < 0 || o.Backoff.Max < 0 || o.Backoff.Multiplier < 0 {
 		add("backoff", "negative initial, max or multiplier; want values >= 0 (0 = default)")
-	}
-	if c := o.RelayCrash; c != nil {
-		if c.At < 0 {
-			add("relay_crash.at", "%v is negative; want the time after the start >= 0", c.At)
-		}
-		if c.Pause <= 0 {
-			add("relay_crash.pause", "%v; want how long the relay stays down, > 0", c.Pause)
-		}
 	}
 	return es
 }

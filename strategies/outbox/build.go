@@ -19,7 +19,7 @@ func Build(ctx context.Context, spec strategies.Spec, d strategies.Deps) (strate
 	}
 	return strategies.Built{
 		Strategy: o, Combine: o.Combine(),
-		Drain: o.Drain, Close: o.Close, Stats: o.reportStats,
+		Drain: o.Drain, Close: o.Close, Stats: o.reportStats, CrashRelay: o.CrashRelay,
 	}, nil
 }
 

@@ -25,9 +25,6 @@ const (
 	TablePrefix = "fanbench_"
 )
 
-// Crash is a relay_crash fault.
-type Crash = strategies.OutboxCrash
-
 // Options configure an Outbox: the scenario's options plus what the run
 // gives.
 type Options struct {

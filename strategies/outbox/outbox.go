@@ -65,7 +65,6 @@ type Outbox struct {
 
 	ctx       context.Context // cancelled by Close
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup // the crash timer
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -108,10 +107,6 @@ func New(ctx context.Context, legA, legB Leg, opt Options) (*Outbox, error) {
 	}
 	o.series.start = time.Now()
 	o.startRelay()
-	if c := opt.RelayCrash; c != nil {
-		o.wg.Add(1)
-		go o.crashOnce(c.At, c.Pause)
-	}
 	return o, nil
 }
 
@@ -155,40 +150,47 @@ func (o *Outbox) failed(s strategies.Send, err error) strategies.Reply {
 	return strategies.Reply{Status: http.StatusServiceUnavailable, Legs: [2]strategies.LegResult{leg, leg}}
 }
 
-// startRelay starts a new relay (at New, and after a crash's pause).
+// startRelay starts a new relay (at New, and after a crash's pause),
+// unless the outbox is closed.
 func (o *Outbox) startRelay() {
-	r := newRelay(o)
 	o.mu.Lock()
-	o.relay = r
-	o.mu.Unlock()
-	r.start()
-}
-
-// crashOnce stops the relay at `at` after the start, abruptly (deliveries
-// in flight are cut, leases stay taken), and starts a new one pause later.
-func (o *Outbox) crashOnce(at, pause time.Duration) {
-	defer o.wg.Done()
-	t := time.NewTimer(at)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-o.ctx.Done():
+	defer o.mu.Unlock()
+	if o.closed.Load() {
 		return
 	}
+	o.relay = newRelay(o)
+	o.relay.start()
+}
+
+// CrashRelay is the relay_crash fault: it stops the relay abruptly
+// (deliveries in flight are cut; their rows stay leased until Lease runs
+// out, and a leg marked done stays done), keeps it down for pause, then
+// starts a new relay, which resumes every row where it stopped. It returns
+// once the new relay runs; when ctx ends first the relay starts at once.
+func (o *Outbox) CrashRelay(ctx context.Context, pause time.Duration) error {
 	o.mu.Lock()
 	r := o.relay
 	o.relay = nil
 	o.mu.Unlock()
+	if r == nil {
+		if o.closed.Load() {
+			return ErrClosed
+		}
+		return errors.New("outbox: relay_crash: the relay is already down")
+	}
 	r.stop()
 	o.crashes.Add(1)
-	o.opt.Logf("outbox: relay crashed at %v; restarting in %v", at, pause)
-	t.Reset(pause)
+	o.opt.Logf("outbox: relay crashed; restarting in %v", pause)
+	t := time.NewTimer(pause)
+	defer t.Stop()
 	select {
 	case <-t.C:
+	case <-ctx.Done():
 	case <-o.ctx.Done():
-		return
+		return ErrClosed
 	}
 	o.startRelay()
+	return nil
 }
 
 // drainPoll is how often Drain asks the store for its backlog.
@@ -232,7 +234,6 @@ func (o *Outbox) Close() error {
 	o.closeOnce.Do(func() {
 		o.closed.Store(true)
 		o.cancel()
-		o.wg.Wait()
 		o.mu.Lock()
 		r := o.relay
 		o.relay = nil

@@ -168,10 +168,17 @@ func TestUserWaitsForCommitOnly(t *testing.T) {
 func TestRelayCrashLosesNothing(t *testing.T) {
 	stores(t, func(t *testing.T, opt outbox.Options) {
 		r := newRig(t, mockapi.Config{Latency: fixed(20 * time.Millisecond)}, mockapi.Config{Latency: fixed(30 * time.Millisecond)}, strategies.Policy{})
-		opt.RelayCrash = &strategies.OutboxCrash{At: 300 * time.Millisecond, Pause: 2 * time.Second}
 		opt.Lease = 500 * time.Millisecond
 		o := open(t, r, opt)
+		crashed := make(chan error, 1)
+		go func() {
+			time.Sleep(300 * time.Millisecond) // the fault's time, as a phase would say
+			crashed <- o.CrashRelay(context.Background(), 2*time.Second)
+		}()
 		load(t, o, 100, 10*time.Millisecond) // 1s: the crash is in the middle
+		if err := <-crashed; err != nil {
+			t.Fatalf("CrashRelay: %v", err)
+		}
 		if st := o.Stats(); st.RelayCrashes != 1 {
 			t.Fatalf("relay crashes %d; want 1", st.RelayCrashes)
 		}
@@ -229,7 +236,7 @@ func TestCrashBetweenLegsResumes(t *testing.T) {
 	o, err := outbox.New(ctx, a, b, outbox.Options{OutboxOptions: strategies.OutboxOptions{
 		// The lease outlasts the crash: the row comes back only once the
 		// restarted relay may claim it again.
-		Lease: time.Second, RelayCrash: &strategies.OutboxCrash{At: 200 * time.Millisecond, Pause: 100 * time.Millisecond},
+		Lease: time.Second,
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -245,6 +252,9 @@ func TestCrashBetweenLegsResumes(t *testing.T) {
 	b.mu.Lock()
 	b.hold = false // after the crash b answers
 	b.mu.Unlock()
+	if err := o.CrashRelay(ctx, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := o.Drain(dctx); err != nil {
@@ -297,7 +307,6 @@ func TestValidate(t *testing.T) {
 		{"postgres without url", outbox.Options{OutboxOptions: strategies.OutboxOptions{Store: "postgres"}}, "url: empty; store postgres needs a URL"},
 		{"url with sqlite", outbox.Options{OutboxOptions: strategies.OutboxOptions{URL: postgresURL}}, "url: set with store sqlite"},
 		{"not postgres url", outbox.Options{OutboxOptions: strategies.OutboxOptions{Store: "postgres", URL: "mysql://x"}}, "is not a postgres:// URL"},
-		{"crash without pause", outbox.Options{OutboxOptions: strategies.OutboxOptions{RelayCrash: &strategies.OutboxCrash{At: time.Second}}}, "relay_crash.pause"},
 		{"negative lease", outbox.Options{OutboxOptions: strategies.OutboxOptions{Lease: -1}}, "lease: -1ns is negative"},
 	}
 	for _, c := range cases {
