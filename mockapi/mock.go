@@ -33,7 +33,7 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 	if ar.recorded {
 		a.ledger.finish(ar.key, a.now(), v.status, v.applied, ar.claimed)
 	}
-	a.deliver(w, r.Context(), &ar, v, d)
+	a.deliver(r.Context(), w, &ar, v, d)
 	a.stats.record(v.status, v.fault, a.now().Sub(start))
 }
 
@@ -159,7 +159,7 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *draw
 }
 
 // deliver carries out a recorded verdict.
-func (a *API) deliver(w http.ResponseWriter, ctx context.Context, ar *arrival, v verdict, d *drawer) {
+func (a *API) deliver(ctx context.Context, w http.ResponseWriter, ar *arrival, v verdict, d *drawer) {
 	switch {
 	case v.conn != nil:
 		_ = cut(v.conn, v.fault, d)
