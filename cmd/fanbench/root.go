@@ -58,6 +58,7 @@ throughput and what was delivered, lost or applied twice.`),
 	})
 	root.AddCommand(
 		newRunCmd(e),
+		newSweepCmd(e),
 		newWorkerCmd(e),
 		newServeCmd(e),
 		newValidateCmd(e),

@@ -48,6 +48,7 @@ type runFlags struct {
 	mockListen  string
 	allowRemote bool
 	dash        dashFlags
+	prof        profileFlags
 	// allowSaturated judges SLOs even when the harness was saturated.
 	allowSaturated bool
 }
@@ -98,6 +99,7 @@ figures are not the strategies' (results written, SLOs inconclusive; see
 	fl.StringVar(&f.mockListen, "mock-listen", "", "with --target: HOST:PORT for mock API a (b on PORT+1), so your service can use fixed URLs")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --target, --broker-url, scenario queue.url or --dashboard address that is not on this machine")
 	addDashFlags(fl, &f.dash)
+	addProfileFlags(fl, &f.prof)
 	fl.BoolVar(&f.allowSaturated, "allow-saturated", false, "judge SLOs (exit 0 or 3) even when fanbench itself was saturated, instead of exit 4 with the SLOs inconclusive (also FANBENCH_ALLOW_SATURATED=1)")
 	return cmd
 }
@@ -206,10 +208,19 @@ func loadFlag(changed func(flag string) bool, path string) string {
 	return strings.Join(names, "/")
 }
 
-func runScenario(cmd *cobra.Command, e *env, f runFlags) error {
+func runScenario(cmd *cobra.Command, e *env, f runFlags) (err error) {
 	if err := checkDistFlags(cmd, f); err != nil {
 		return err
 	}
+	stopProf, err := f.prof.start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if perr := stopProf(); perr != nil && err == nil {
+			err = withCode(exitFailed, perr)
+		}
+	}()
 	if f.dist.workers == 0 && f.natsURL != "" {
 		f.brokerURL = f.natsURL // the old name of --broker-url
 	}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanbench/fanbench/reports"
+)
+
+// The issue's command end to end. One send in flight at most
+// (--max-in-flight 1) makes the high steps fail by construction (no
+// strategy answers 2,500 sends/s one at a time), the lowest (5/s) passes
+// on any machine, and --p99-max is wide for a busy shared test machine; so
+// a knee is found, bisected, for both strategies.
+func TestSweepCISmoke(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sweep")
+	code, stdout, stderr := fanbench(t, t.Context(), "sweep", "--scenario", "ci-smoke", "--strategies", "errgroup,queue",
+		"--step-duration", "3s", "--from", "5", "--to", "5000", "--steps", "3", "--max-in-flight", "1", "--p99-max", "2s", "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d; want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, name := range []string{"errgroup", "queue"} {
+		if !strings.Contains(stdout, "knee: "+name+" ") || strings.Contains(stdout, "knee: "+name+" not found") {
+			t.Errorf("stdout has no knee line for %s:\n%s", name, stdout)
+		}
+	}
+	f, err := os.Open(filepath.Join(out, "sweep.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := reports.ReadSweep(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Strategies {
+		var bisected, bad int
+		for _, st := range s.Steps {
+			if st.Bisected {
+				bisected++
+			}
+			if !st.Good {
+				bad++
+			}
+		}
+		if s.Knee == nil || !s.Knee.Good || s.Knee.Offered < 5 || s.Knee.Offered >= 5000 || bisected != 2 || bad == 0 || len(s.Steps) != 5 {
+			t.Errorf("%s: knee %+v, %d steps (%d bisected, %d bad); want a good knee below 5,000/s after 3 steps and 2 bisections", s.Name, s.Knee, len(s.Steps), bisected, bad)
+		}
+	}
+	for _, name := range []string{"sweep.png", "sweep.svg", "sweep.md", "sweep.html"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || len(b) < 200 {
+			t.Errorf("%s: %d bytes, %v; want the file written", name, len(b), err)
+		}
+	}
+	if md, _ := os.ReadFile(filepath.Join(out, "sweep.md")); !strings.Contains(string(md), "knee: errgroup") || !strings.Contains(string(md), "| errgroup |") {
+		t.Errorf("sweep.md lacks the knees or the steps table:\n%s", md)
+	}
+	if svg, _ := os.ReadFile(filepath.Join(out, "sweep.svg")); !strings.Contains(string(svg), "errgroup knee") {
+		t.Error("sweep.svg does not mark the knee")
+	}
+}
+
+func TestSweepBadUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", "0"}, "--from 0"},
+		{[]string{"--from", "100", "--to", "50"}, "--to 50 is below --from 100"},
+		{[]string{"--factor", "1"}, "--factor 1"},
+		{[]string{"--factor", "2", "--steps", "3"}, "give one"},
+		{[]string{"--steps", "1"}, "--steps 1"},
+		{[]string{"--step-duration", "0s"}, "--step-duration 0s"},
+		{[]string{"--max-in-flight", "0"}, "--max-in-flight 0"},
+		{[]string{"--strategies", "nope"}, `unknown strategy "nope"`},
+	} {
+		code, _, stderr := fanbench(t, t.Context(), append([]string{"sweep"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("sweep %v: exit %d, stderr %q; want 2 naming %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
