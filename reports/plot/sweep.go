@@ -3,8 +3,8 @@ package plot
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
