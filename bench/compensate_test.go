@@ -14,9 +14,13 @@ import (
 // they stay a_only. A compensation that itself fails leaves the send
 // a_only, with the failure named.
 func TestRunCompensation(t *testing.T) {
-	run := func(t *testing.T, p strategies.Policy) (outcomes [5]int64, stats map[string]int64, requests int64) {
+	run := func(t *testing.T, p strategies.Policy, name ...string) (outcomes [5]int64, stats map[string]int64, requests int64) {
 		t.Helper()
-		sc := fixedScenario(time.Millisecond, time.Millisecond, 100, time.Second, strategies.NameErrgroup)
+		if name == nil {
+			name = []string{strategies.NameErrgroup}
+		}
+		sc := fixedScenario(time.Millisecond, time.Millisecond, 100, time.Second, name...)
+		sc.Strategies[0].Wait = map[string]string{strategies.NameGateway: strategies.WaitAll}[name[0]]
 		sc.APIs.B.Errors = []mockapi.ErrorRule{{Status: 503, Rate: 1}}
 		sc.Policy = p
 		res, err := Run(t.Context(), sc, Options{Logf: t.Logf})
@@ -43,6 +47,14 @@ func TestRunCompensation(t *testing.T) {
 		if st["compensations_sent"] < n || st["compensations_succeeded"] != st["compensations_sent"] || st["compensations_failed"] != 0 ||
 			st["inconsistency_window_p50_us"] <= 0 {
 			t.Errorf("stats %v; want every send compensated once, none failed, an inconsistency window", st)
+		}
+	})
+	t.Run("gateway wait all", func(t *testing.T) {
+		p := policy
+		p.OnPartial = strategies.OnPartialCompensate
+		o, st, n := run(t, p, strategies.NameGateway)
+		if n == 0 || o != [5]int64{0, 0, 0, 0, n} || st["compensations_succeeded"] < n {
+			t.Errorf("outcomes both/a_only/b_only/none/compensated = %v of %d, stats %v; want all compensated", o, n, st)
 		}
 	})
 	t.Run("ignore", func(t *testing.T) {

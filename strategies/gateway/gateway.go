@@ -122,7 +122,9 @@ func Build(ctx context.Context, spec strategies.Spec, d strategies.Deps) (strate
 	if err != nil {
 		return strategies.Built{}, err
 	}
-	return strategies.Built{Strategy: g, Combine: g.Combine(), Drain: g.Drain, Close: g.Close}, nil
+	// wait: all answers after both legs, so a partial send can be
+	// compensated (on_partial: compensate); wait: none never has one.
+	return strategies.Compensate(strategies.Built{Strategy: g, Combine: g.Combine(), Drain: g.Drain, Close: g.Close}, d), nil
 }
 
 // Name implements strategies.Strategy.
