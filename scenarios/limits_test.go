@@ -63,7 +63,7 @@ func TestReadFileRefusesWhatIsNotAScenarioFile(t *testing.T) {
 			if _, err := os.Stat(tt.path); err != nil {
 				t.Skip(err)
 			}
-			bounded(t, 5*time.Second, 8<<20, func() {
+			bounded(t, 5*time.Second, 32<<20, func() {
 				for _, open := range []func(string) (*Scenario, error){Open, OpenMocks} {
 					_, err := open(tt.path)
 					if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, tt.is) {
