@@ -1,0 +1,202 @@
+package bench
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// floorLoad is the load BenchmarkFloor and BenchmarkStrategy share: a = 5ms,
+// b = 10ms, 200 sends/s for 1s after a 200ms warm-up.
+const (
+	floorA, floorB  = 5 * time.Millisecond, 10 * time.Millisecond
+	floorRate       = 200
+	floorWarmup     = 200 * time.Millisecond
+	floorMeasure    = time.Second
+	floorMaxInFlght = 1000
+)
+
+// BenchmarkFloor is the floor fanbench's send path is held against: a plain
+// net/http program, no fanbench code, doing the same three exchanges per
+// send — an open-loop client POSTs to a front, which POSTs to two servers
+// concurrently (a goroutine per leg) and answers once both have — at
+// BenchmarkStrategy's load, in one process. It reports the same metrics
+// (cpu-us/send: process CPU from the first measured send until every send
+// answered, per measured send), so `make bench` prints fanbench's and the
+// floor's figures from the same run.
+func BenchmarkFloor(b *testing.B) {
+	var p50, p99, rate, cpu float64
+	runs := 0
+	for b.Loop() {
+		r := runFloor(b, floorA, floorB, floorRate, floorWarmup, floorMeasure)
+		p50 += r.p50
+		p99 += r.p99
+		rate += r.rate
+		cpu += r.cpuUsPerSend
+		runs++
+	}
+	n := float64(runs)
+	b.ReportMetric(p50/n, "p50-ms")
+	b.ReportMetric(p99/n, "p99-ms")
+	b.ReportMetric(rate/n, "sends/s")
+	b.ReportMetric(cpu/n, "cpu-us/send")
+}
+
+type floorResult struct{ p50, p99, rate, cpuUsPerSend float64 }
+
+// runFloor serves a, b and the front on loopback and offers rate sends/s.
+func runFloor(tb testing.TB, aLat, bLat time.Duration, rate float64, warmup, measure time.Duration) floorResult {
+	tb.Helper()
+	api := func(lat time.Duration) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			time.Sleep(lat)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ok":true}`)
+		})
+	}
+	serve := func(h http.Handler) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		srv := &http.Server{Handler: h}
+		done := make(chan struct{})
+		go func() { defer close(done); _ = srv.Serve(ln) }()
+		tb.Cleanup(func() { _ = srv.Close(); <-done })
+		return "http://" + ln.Addr().String()
+	}
+	newClient := func() *http.Client {
+		tr := &http.Transport{MaxIdleConns: 2 * floorMaxInFlght, MaxIdleConnsPerHost: floorMaxInFlght}
+		tb.Cleanup(tr.CloseIdleConnections)
+		return &http.Client{Transport: tr}
+	}
+	post := func(c *http.Client, url string, body []byte) int {
+		resp, err := c.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return 0
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	urlA, urlB := serve(api(aLat)), serve(api(bLat))
+	legs := newClient()
+	front := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var wg sync.WaitGroup
+		var sa, sb int
+		wg.Add(2)
+		go func() { defer wg.Done(); sa = post(legs, urlA, body) }()
+		go func() { defer wg.Done(); sb = post(legs, urlB, body) }()
+		wg.Wait()
+		if sa != http.StatusOK || sb != http.StatusOK {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	users := newClient()
+
+	period := time.Duration(float64(time.Second) / rate)
+	nWarm, nMeasure := int(warmup/period), int(measure/period)
+	lat := make([]time.Duration, nMeasure)
+	var wg sync.WaitGroup
+	start := time.Now()
+	var cpu0 time.Duration
+	for i := range nWarm + nMeasure {
+		due := start.Add(time.Duration(i) * period)
+		time.Sleep(time.Until(due))
+		if i == nWarm {
+			cpu0 = cpuTime()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := []byte(`{"id":"` + strconv.Itoa(i) + `"}`)
+			if post(users, front, body) != http.StatusOK {
+				tb.Errorf("floor send %d failed", i)
+			}
+			if i >= nWarm {
+				lat[i-nWarm] = time.Since(due)
+			}
+		}()
+	}
+	wg.Wait()
+	cpu := cpuTime() - cpu0
+	elapsed := time.Since(start.Add(time.Duration(nWarm) * period))
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / float64(time.Millisecond) }
+	return floorResult{
+		p50: q(0.50), p99: q(0.99),
+		rate:         float64(nMeasure) / max(elapsed, measure).Seconds(),
+		cpuUsPerSend: float64(cpu.Microseconds()) / float64(nMeasure),
+	}
+}
+
+var heapDuration = flag.Duration("heap-duration", 4*time.Second, "BenchmarkHeapPerSend: measurement length (the README's figure uses 2m)")
+
+// BenchmarkHeapPerSend measures the live heap growth per send of a steady
+// errgroup run at 1,000 sends/s against zero-latency mocks: at every
+// progress report after the warm-up (about once a second) it reads the heap
+// after a full GC, and reports the least-squares slope of heap bytes
+// against sends answered (both ledgers included). In-flight state comes
+// and goes; the slope is what stays.
+func BenchmarkHeapPerSend(b *testing.B) {
+	var perSend float64
+	runs := 0
+	for b.Loop() {
+		sc := fixedScenario(0, 0, 1000, *heapDuration, "errgroup")
+		sc.Load.Warmup = time.Second
+		var xs, ys []float64
+		_, err := Run(b.Context(), sc, Options{Progress: func(p Progress) {
+			if p.Warmup || p.Requests == 0 {
+				return
+			}
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			xs, ys = append(xs, float64(p.Requests)), append(ys, float64(ms.HeapAlloc))
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(xs) < 3 {
+			b.Fatalf("%d progress reports after the warm-up; want at least 3 (raise -heap-duration)", len(xs))
+		}
+		perSend += slope(xs, ys)
+		runs++
+	}
+	b.ReportMetric(perSend/float64(runs), "B/send")
+}
+
+// slope is the least-squares slope of ys against xs.
+func slope(xs, ys []float64) float64 {
+	var mx, my float64
+	for i := range xs {
+		mx, my = mx+xs[i], my+ys[i]
+	}
+	n := float64(len(xs))
+	mx, my = mx/n, my/n
+	var sxy, sxx float64
+	for i := range xs {
+		sxy += (xs[i] - mx) * (ys[i] - my)
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+	}
+	if sxx == 0 {
+		return 0
+	}
+	return sxy / sxx
+}
+
+func TestSlope(t *testing.T) {
+	if got := slope([]float64{0, 1, 2, 3}, []float64{10, 12, 14, 16}); got != 2 {
+		t.Errorf("slope = %v; want 2", got)
+	}
+}
