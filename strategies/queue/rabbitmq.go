@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -221,27 +222,29 @@ func (r *rabbitMQ) declare(ctx context.Context) error {
 		return fmt.Errorf("queue: %s: declare exchange %q: %w", r.where, r.cfg.Name, err)
 	}
 	for _, api := range r.cfg.APIs {
-		q := r.workQueue(api)
-		if _, err := pub.QueueDeclare(q, true, false, false, false, amqp.Table{
-			"x-queue-type": "quorum",
-			"x-max-length": int64(r.cfg.MaxMessages),
-			"x-overflow":   "reject-publish",
-		}); err != nil {
-			return fmt.Errorf("queue: %s: declare queue %q: %w", r.where, q, err)
+		for _, q := range []string{r.workQueue(api), r.deadQueue(api)} {
+			if _, err := pub.QueueDeclare(q, true, false, false, false, r.queueArgs(nil)); err != nil {
+				return fmt.Errorf("queue: %s: declare queue %q: %w", r.where, q, err)
+			}
 		}
-		if err := pub.QueueBind(q, "", r.cfg.Name, false, nil); err != nil {
-			return fmt.Errorf("queue: %s: bind queue %q to %q: %w", r.where, q, r.cfg.Name, err)
-		}
-		dq := r.deadQueue(api)
-		if _, err := pub.QueueDeclare(dq, true, false, false, false, amqp.Table{
-			"x-queue-type": "quorum",
-			"x-max-length": int64(r.cfg.MaxMessages),
-			"x-overflow":   "reject-publish",
-		}); err != nil {
-			return fmt.Errorf("queue: %s: declare queue %q: %w", r.where, dq, err)
+		if err := pub.QueueBind(r.workQueue(api), "", r.cfg.Name, false, nil); err != nil {
+			return fmt.Errorf("queue: %s: bind queue %q to %q: %w", r.where, r.workQueue(api), r.cfg.Name, err)
 		}
 	}
 	return nil
+}
+
+// queueArgs returns the arguments of every queue of the run, a durable
+// quorum queue bounded by MaxMessages that refuses publishes when full,
+// with extra's added.
+func (r *rabbitMQ) queueArgs(extra amqp.Table) amqp.Table {
+	args := amqp.Table{
+		"x-queue-type": "quorum",
+		"x-max-length": int64(r.cfg.MaxMessages),
+		"x-overflow":   "reject-publish",
+	}
+	maps.Copy(args, extra)
+	return args
 }
 
 // publish sends msg and waits for its confirm: nil once the broker has it.
@@ -448,15 +451,12 @@ func (r *rabbitMQ) retryQueueFor(ctx context.Context, api string, ms int64) (str
 	}
 	r.pubMu.Lock()
 	defer r.pubMu.Unlock()
-	if _, err := pub.QueueDeclare(q, true, false, false, false, amqp.Table{
-		"x-queue-type":              "quorum",
+	if _, err := pub.QueueDeclare(q, true, false, false, false, r.queueArgs(amqp.Table{
 		"x-message-ttl":             ms,
 		"x-dead-letter-exchange":    "",
 		"x-dead-letter-routing-key": r.workQueue(api),
 		"x-dead-letter-strategy":    "at-least-once",
-		"x-overflow":                "reject-publish",
-		"x-max-length":              int64(r.cfg.MaxMessages),
-	}); err != nil {
+	})); err != nil {
 		return "", fmt.Errorf("queue: %s: declare retry queue %q: %w", r.where, q, err)
 	}
 	r.mu.Lock()
