@@ -24,13 +24,13 @@ func TestEvaluateSLOs(t *testing.T) {
 		expr string
 		want []reports.SLOCheck
 	}{
-		{"errgroup.latency.p99 < 150ms", []reports.SLOCheck{{Expr: "errgroup.latency.p99 < 150ms", Value: 120, Pass: true}}},
-		{"sequential.latency.p99 < 150ms", []reports.SLOCheck{{Expr: "sequential.latency.p99 < 150ms", Value: 180}}},
+		{"errgroup.latency.p99 < 150ms", []reports.SLOCheck{{Expr: "errgroup.latency.p99 < 150ms", Strategy: "errgroup", Value: 120, Pass: true}}},
+		{"sequential.latency.p99 < 150ms", []reports.SLOCheck{{Expr: "sequential.latency.p99 < 150ms", Strategy: "sequential", Value: 180}}},
 		{"*.success_ratio >= 0.99", []reports.SLOCheck{
-			{Expr: "sequential.success_ratio >= 0.99", Value: 1, Pass: true},
-			{Expr: "errgroup.success_ratio >= 0.99", Value: 0.95}}},
-		{"errgroup.duplicate_effects.b == 0", []reports.SLOCheck{{Expr: "errgroup.duplicate_effects.b == 0", Value: 3}}},
-		{"queue.lost == 0", []reports.SLOCheck{{Expr: "queue.lost == 0", Error: `strategy "queue" did not run`}}},
+			{Expr: "sequential.success_ratio >= 0.99", Strategy: "sequential", Value: 1, Pass: true},
+			{Expr: "errgroup.success_ratio >= 0.99", Strategy: "errgroup", Value: 0.95}}},
+		{"errgroup.duplicate_effects.b == 0", []reports.SLOCheck{{Expr: "errgroup.duplicate_effects.b == 0", Strategy: "errgroup", Value: 3}}},
+		{"queue.lost == 0", []reports.SLOCheck{{Expr: "queue.lost == 0", Strategy: "queue", Error: `strategy "queue" did not run`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
