@@ -163,7 +163,7 @@ func (r *redisStreams) Up() bool {
 
 // Subscribe implements broker.
 func (r *redisStreams) Subscribe(_ context.Context, api string, prefetch int) (subscription, error) {
-	return &redisSub{r: r, api: api, count: int64(prefetch), stop: make(chan struct{})}, nil
+	return &redisSub{r: r, api: api, count: int64(prefetch), cursor: "0-0", stop: make(chan struct{})}, nil
 }
 
 // deadLetterScript stores a dead letter unless api already has one for the
@@ -265,6 +265,7 @@ type redisSub struct {
 
 	buf         []delivery // read but not handed out yet
 	lastReclaim time.Time
+	cursor      string // where the next XAUTOCLAIM starts
 	stopOnce    sync.Once
 	stop        chan struct{}
 }
@@ -305,14 +306,18 @@ func (s *redisSub) Next(ctx context.Context) (delivery, error) {
 // fill reclaims pending entries whose time has come, then, if there were
 // none, blocks up to redisPoll for new ones.
 func (s *redisSub) fill(ctx context.Context) error {
-	if time.Since(s.lastReclaim) >= redisPoll {
+	if s.cursor != "0-0" || time.Since(s.lastReclaim) >= redisPoll {
 		s.lastReclaim = time.Now()
-		msgs, _, deleted, err := s.r.rdb.XAutoClaimWithDeleted(ctx, &redis.XAutoClaimArgs{
-			Stream: s.r.stream, Group: s.api, Consumer: s.api, MinIdle: s.r.cfg.Reclaim, Start: "0", Count: s.count,
+		msgs, next, deleted, err := s.r.rdb.XAutoClaimWithDeleted(ctx, &redis.XAutoClaimArgs{
+			Stream: s.r.stream, Group: s.api, Consumer: s.api, MinIdle: s.r.cfg.Reclaim, Start: s.cursor, Count: s.count,
 		}).Result()
 		if err != nil {
 			return fmt.Errorf("queue: %s: XAUTOCLAIM %s: %w", s.r.where, s.api, err)
 		}
+		// XAUTOCLAIM looks at a bounded stretch of the pending list per
+		// call: go on from where it stopped, and from the start once it
+		// has been through (cursor 0-0).
+		s.cursor = next
 		if len(deleted) > 0 {
 			s.r.cfg.Logf("queue: %s: %d pending entries of %s were trimmed before delivery: %v", s.r.where, len(deleted), s.api, deleted)
 		}
@@ -323,8 +328,8 @@ func (s *redisSub) fill(ctx context.Context) error {
 			}
 			s.buf = append(s.buf, s.delivery(m, n))
 		}
-		if len(s.buf) > 0 {
-			return nil
+		if len(s.buf) > 0 || s.cursor != "0-0" {
+			return nil // more may be due further on: look again at once
 		}
 	}
 	streams, err := s.r.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
