@@ -27,18 +27,23 @@ func addDashFlags(fl *pflag.FlagSet, f *dashFlags) {
 	fl.DurationVar(&f.linger, "dashboard-linger", 0, "with --dashboard: keep serving the final page this long after the run (until Ctrl-C); 0 stops with the run")
 }
 
+// check refuses a linger without a dashboard, or a negative one.
+func (f dashFlags) check() error {
+	switch {
+	case f.addr == "" && f.linger != 0:
+		return usageError("--dashboard-linger needs --dashboard")
+	case f.linger < 0:
+		return usageError("--dashboard-linger %v: want 0 or more", f.linger)
+	}
+	return nil
+}
+
 // startDashboard starts the dashboard when --dashboard asks for one (nil
 // otherwise), prints its link and hooks it to the run's progress, turning
 // on bench's live delivery follower.
 func startDashboard(f dashFlags, allowRemote bool, title string, opt *bench.Options, stderr io.Writer) (*dashboard.Server, error) {
-	if f.addr == "" {
-		if f.linger != 0 {
-			return nil, usageError("--dashboard-linger needs --dashboard")
-		}
-		return nil, nil
-	}
-	if f.linger < 0 {
-		return nil, usageError("--dashboard-linger %v: want 0 or more", f.linger)
+	if err := f.check(); err != nil || f.addr == "" {
+		return nil, err
 	}
 	d, err := dashboard.Start(dashboard.Config{Addr: f.addr, AllowRemote: allowRemote, Title: title})
 	if err != nil {
@@ -72,12 +77,8 @@ func updateOf(p bench.Progress) dashboard.Update {
 	return u
 }
 
-// finishDashboard shows the final tables and, with a linger, serves the
-// page until it ends or ctx does.
-func finishDashboard(ctx context.Context, d *dashboard.Server, f dashFlags, res *reports.Results, out string, interrupted bool, stderr io.Writer) {
-	if d == nil {
-		return
-	}
+// runFinal is the end of a run as its dashboard shows it.
+func runFinal(res *reports.Results, out string, interrupted bool) dashboard.Final {
 	var tables bytes.Buffer
 	_ = reports.WriteText(&tables, res, reports.TextOptions{})
 	final := dashboard.Final{Tables: tables.String(), ReportPath: filepath.Join(out, "report.html"), Interrupted: interrupted}
@@ -85,6 +86,15 @@ func finishDashboard(ctx context.Context, d *dashboard.Server, f dashFlags, res 
 		if s.Harness.Saturated {
 			final.Saturated = append(final.Saturated, fmt.Sprintf("%s: %v", s.Name, s.Harness.Reasons))
 		}
+	}
+	return final
+}
+
+// finishDashboard shows the final tables and, with a linger, serves the
+// page until it ends or ctx does.
+func finishDashboard(ctx context.Context, d *dashboard.Server, f dashFlags, final dashboard.Final, stderr io.Writer) {
+	if d == nil {
+		return
 	}
 	d.Finish(final)
 	if f.linger <= 0 || ctx.Err() != nil {

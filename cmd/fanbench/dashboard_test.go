@@ -185,3 +185,19 @@ strategies: [errgroup]
 	}
 	lr.finish()
 }
+
+// A dashboard other machines could reach needs --allow-remote, on run and
+// on sweep alike: exit 2 before any load, naming the flag.
+func TestDashboardRefusesNonLoopback(t *testing.T) {
+	sc := writeFile(t, "tiny.yaml", tinyScenario)
+	for _, cmd := range []string{"run", "sweep"} {
+		code, _, stderr := fanbench(t, t.Context(), cmd, "--scenario", sc, "--out", filepath.Join(t.TempDir(), "out"), "--quiet", "--dashboard=0.0.0.0:0")
+		if code != exitUsage || !strings.Contains(stderr, "--dashboard") || !strings.Contains(stderr, "not loopback") {
+			t.Errorf("%s --dashboard=0.0.0.0:0: exit %d, stderr %q; want exit 2 naming --dashboard and loopback", cmd, code, stderr)
+		}
+	}
+	code, _, stderr := fanbench(t, t.Context(), "run", "--scenario", sc, "--quiet", "--dashboard-linger", "1s")
+	if code != exitUsage || !strings.Contains(stderr, "--dashboard-linger needs --dashboard") {
+		t.Errorf("--dashboard-linger alone: exit %d, stderr %q; want exit 2", code, stderr)
+	}
+}

@@ -212,6 +212,9 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) (err error) {
 	if err := checkDistFlags(cmd, f); err != nil {
 		return err
 	}
+	if err := f.dash.check(); err != nil {
+		return err
+	}
 	stopProf, err := f.prof.start()
 	if err != nil {
 		return err
@@ -341,7 +344,9 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) (err error) {
 		}
 		fmt.Fprintf(e.stdout, "\nresults: %s\n", filepath.Join(out, "results.json"))
 	}
-	finishDashboard(cmd.Context(), dash, f.dash, res, out, runErr != nil, e.stderr)
+	if dash != nil {
+		finishDashboard(cmd.Context(), dash, f.dash, runFinal(res, out, runErr != nil), e.stderr)
+	}
 	switch {
 	case runErr != nil:
 		return withCode(exitInterrupted, nil)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/fanbench/fanbench/bench"
 	"github.com/fanbench/fanbench/reports"
+	"github.com/fanbench/fanbench/reports/dashboard"
 	"github.com/fanbench/fanbench/scenarios"
 	"github.com/fanbench/fanbench/strategies"
 )
@@ -29,6 +31,8 @@ type sweepFlags struct {
 	quiet          bool
 	allowSaturated bool
 	prof           profileFlags
+	dash           dashFlags
+	allowRemote    bool
 }
 
 func newSweepCmd(e *env) *cobra.Command {
@@ -73,6 +77,8 @@ usage, 130 interrupted (what was measured is written).`),
 	fl.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fl.BoolVar(&f.allowSaturated, "allow-saturated", false, "judge steps without the harness verdict (also FANBENCH_ALLOW_SATURATED=1)")
 	addProfileFlags(fl, &f.prof)
+	addDashFlags(fl, &f.dash)
+	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --dashboard address that is not on this machine")
 	return cmd
 }
 
@@ -160,6 +166,13 @@ func runSweep(cmd *cobra.Command, e *env, f sweepFlags) (err error) {
 			fmt.Fprintf(e.stderr, "sweep %s: %.0f/s offered, %.0f/s achieved, p99 %.1fms, %s\n", name, s.Offered, s.Achieved, s.LatencyMs.P99, verdict)
 		}
 	}
+	dash, err := startDashboard(f.dash, f.allowRemote, sc.Name+" (sweep)", &opt.Run, e.stderr)
+	if err != nil {
+		return err
+	}
+	if dash != nil {
+		defer dash.Close()
+	}
 	res, runErr := bench.Sweep(cmd.Context(), sc, opt)
 	if live != nil {
 		live.clear()
@@ -177,6 +190,13 @@ func runSweep(cmd *cobra.Command, e *env, f sweepFlags) (err error) {
 			return withCode(exitFailed, err)
 		}
 		fmt.Fprintf(e.stdout, "\nsweep: %s\n", filepath.Join(out, "sweep.json"))
+	}
+	if dash != nil {
+		var tables bytes.Buffer
+		_ = reports.WriteSweepText(&tables, res)
+		finishDashboard(cmd.Context(), dash, f.dash, dashboard.Final{
+			Tables: tables.String(), ReportPath: filepath.Join(out, "sweep.html"), Interrupted: runErr != nil,
+		}, e.stderr)
 	}
 	switch {
 	case errors.Is(runErr, bench.ErrInterrupted):
