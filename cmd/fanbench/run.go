@@ -422,7 +422,19 @@ func checkBrokerURLs(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) err
 		return nil
 	}
 	if f.brokerURL != "" {
-		return check(brokerFlag(cmd), f.brokerURL)
+		if err := check(brokerFlag(cmd), f.brokerURL); err != nil {
+			return err
+		}
+		// A broker phase restarts an external broker only with the
+		// scenario's stop and start commands.
+		hasRestart := slices.ContainsFunc(sc.Phases, func(p scenarios.Phase) bool { return p.Broker != "" })
+		for i, spec := range sc.Strategies {
+			if hasRestart && spec.Name == strategies.NameQueue && spec.Queue.Stop == "" {
+				return usageError("%s: the scenario restarts the broker (phases {broker: restart}), and fanbench restarts only its embedded one; give strategies[%d].queue stop: and start: commands in %s, or drop %s",
+					brokerFlag(cmd), i, f.scenario, brokerFlag(cmd))
+			}
+		}
+		return nil
 	}
 	for i, spec := range sc.Strategies {
 		if spec.Name == strategies.NameQueue && spec.Queue.URL != "" {
