@@ -94,12 +94,12 @@ func (r *Results) MarkInconclusive() bool {
 	for _, s := range r.Strategies {
 		saturated[s.Name] = s.Harness.Saturated
 	}
-	any := false
+	marked := false
 	for i := range r.SLO {
 		if c := &r.SLO[i]; saturated[c.Strategy] {
 			c.Inconclusive, c.Pass = true, false
-			any = true
+			marked = true
 		}
 	}
-	return any
+	return marked
 }

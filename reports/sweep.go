@@ -147,8 +147,8 @@ func WriteSweepMarkdown(w io.Writer, r *SweepResults) error {
 	}
 	b.WriteString("\n![latency against throughput](sweep.svg)\n\n## Steps\n\n")
 	writeMarkdownTable(&b, sweepTable(r))
-	fmt.Fprintf(&b, "A step is good when it achieved ≥ %.0f%% of the offered rate, %s, its corrected p99 stayed within the limit (%s) and the harness was not saturated.\n",
-		100*r.Rule.MinAchievedShare, successRule(r.Rule), p99Limits(r.Rule))
+	fmt.Fprintf(&b, "A step is good when it achieved ≥ %.0f%% of the offered rate, %s, its corrected p99 stayed within the limit (%s)%s.\n",
+		100*r.Rule.MinAchievedShare, successRule(r.Rule), p99Limits(r.Rule), harnessRule(r.Rule))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -158,6 +158,13 @@ func successRule(r SweepRule) string {
 		return "the scenario's SLOs held (" + strings.Join(r.SLO, ", ") + ")"
 	}
 	return fmt.Sprintf("≥ %.0f%% of sends succeeded", 100*r.MinSuccessRatio)
+}
+
+func harnessRule(r SweepRule) string {
+	if r.HarnessSaturation {
+		return " and the harness was not saturated"
+	}
+	return " (the harness verdict was not applied: --allow-saturated)"
 }
 
 func p99Limits(r SweepRule) string {
@@ -262,8 +269,8 @@ func WriteSweepFiles(dir string, r *SweepResults) error {
 	}{R: r, Started: startedText(r.StartedAt), Machine: describeMachine(r.Machine), T: sweepTable(r),
 		// The SVG is drawn by reports/plot from numbers; strategy names are escaped by its writer.
 		SVG: template.HTML(inlineSVG(svg.Bytes())),
-		Rule: fmt.Sprintf("A step is good when it achieved ≥ %.0f%% of the offered rate, %s, its corrected p99 stayed within the limit (%s) and the harness was not saturated.",
-			100*r.Rule.MinAchievedShare, successRule(r.Rule), p99Limits(r.Rule))}
+		Rule: fmt.Sprintf("A step is good when it achieved ≥ %.0f%% of the offered rate, %s, its corrected p99 stayed within the limit (%s)%s.",
+			100*r.Rule.MinAchievedShare, successRule(r.Rule), p99Limits(r.Rule), harnessRule(r.Rule))}
 	for _, s := range r.Strategies {
 		page.Knees = append(page.Knees, s.KneeLine())
 	}
