@@ -97,6 +97,9 @@ func finishDashboard(ctx context.Context, d *dashboard.Server, f dashFlags, fina
 		return
 	}
 	d.Finish(final)
+	if n := d.Dropped(); n > 0 {
+		fmt.Fprintf(stderr, "dashboard: %d updates dropped for pages that did not keep up (the run did not wait for them)\n", n)
+	}
 	if f.linger <= 0 || ctx.Err() != nil {
 		return
 	}
