@@ -29,18 +29,19 @@ import (
 //
 // The replayed response is not stored bytes: a success body is a pure
 // function of the API name and the id, so the ledger keeps one bit (effects
-// > 0) instead of a copy. The body binding is a 19-bit FNV-1a fingerprint,
-// kept in the ledger slot; a different body that collides (about 1 in 2
-// million) is taken as the same body.
+// > 0) instead of a copy. The body binding is a 64-bit FNV-1a fingerprint
+// kept in the ledger slot: a different body is taken as the same body only
+// if their fingerprints collide (about 1 in 2^64 for bodies that are not
+// crafted for it).
 
 // errBodyTooLarge is fingerprint's error for a body over its limit.
 var errBodyTooLarge = errors.New("mockapi: request body over the limit")
 
 // fingerprint reads body to its end (which also lets net/http notice a
-// client that goes away) and returns its FNV-1a 32 hash; past limit bytes
+// client that goes away) and returns its FNV-1a 64 hash; past limit bytes
 // it stops with errBodyTooLarge. buf is scratch.
-func fingerprint(body io.Reader, buf []byte, limit int64) (uint32, error) {
-	h := uint32(2166136261)
+func fingerprint(body io.Reader, buf []byte, limit int64) (uint64, error) {
+	h := uint64(14695981039346656037)
 	if body == nil {
 		return h, nil
 	}
@@ -51,8 +52,8 @@ func fingerprint(body io.Reader, buf []byte, limit int64) (uint32, error) {
 			return 0, errBodyTooLarge
 		}
 		for _, c := range buf[:n] {
-			h ^= uint32(c)
-			h *= 16777619
+			h ^= uint64(c)
+			h *= 1099511628211
 		}
 		if err == io.EOF {
 			return h, nil

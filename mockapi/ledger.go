@@ -16,11 +16,11 @@ import (
 // ids the mock generates) in an idTable keyed by the id's own 64 bits, and
 // every other Idempotency-Key verbatim in a map: an arbitrary key can never
 // alias another key or a hex id, so no hash collision can make one client's
-// key replay another's. A slot is 24 bytes: two int64 microsecond offsets
-// from the ledger's epoch (they do not wrap for 292,000 years), two uint16
-// counters and one packed uint32 (last status, in-flight bit, body
-// fingerprint); with the 8-byte key that is 32 bytes per table position,
-// 44-47 bytes per id measured (TestLedgerBytesPerID, BenchmarkLedgerBytesPerID).
+// key replay another's. A slot is 32 bytes: two int64 microsecond offsets
+// from the ledger's epoch (they do not wrap for 292,000 years), the 64-bit
+// body fingerprint, two uint16 counters and one packed uint32 (last status
+// and flags); with the 8-byte key that is 40 bytes per table position,
+// 54-61 bytes per id measured (TestLedgerBytesPerID, BenchmarkLedgerBytesPerID).
 //
 // Capacity: a ledger keeps at most its capacity of ids (SetCapacity; a new
 // ledger is unbounded, an API's takes Limits.LedgerCapacity). When a
@@ -65,8 +65,9 @@ type key struct {
 // shard's epoch plus one, so 0 means "never".
 type slot struct {
 	first, success    int64
+	fp                uint64 // FNV-1a 64 of the body the key is bound to
 	arrivals, effects uint16
-	meta              uint32 // status:10 | inflight:1 | undone:1 | compensatedEarly:1 | fingerprint:19
+	meta              uint32 // status:10 | inflight:1 | undone:1 | compensatedEarly:1
 }
 
 const (
@@ -78,13 +79,10 @@ const (
 	// earlyBit: a compensation arrived while no effect was applied.
 	earlyBit = undoneBit << 1
 	flagBits = inflightBit | undoneBit | earlyBit
-	fpShift  = statusBits + 3
-	fpMask   = 1<<(32-fpShift) - 1
 )
 
-func (s slot) status() int         { return int(s.meta & statusMask) }
-func (s slot) inflight() bool      { return s.meta&inflightBit != 0 }
-func (s slot) fingerprint() uint32 { return s.meta >> fpShift }
+func (s slot) status() int    { return int(s.meta & statusMask) }
+func (s slot) inflight() bool { return s.meta&inflightBit != 0 }
 
 func (s *slot) setStatus(code int) {
 	if code < 0 || code > statusMask {
@@ -99,10 +97,6 @@ func (s *slot) setInflight(on bool) {
 	} else {
 		s.meta &^= inflightBit
 	}
-}
-
-func (s *slot) setFingerprint(fp uint32) {
-	s.meta = s.meta&(statusMask|flagBits) | (fp&fpMask)<<fpShift
 }
 
 // Entry is the record of one id in a Ledger.
@@ -276,7 +270,7 @@ func sat16(v uint16) uint16 {
 // completed with success replays, one being processed conflicts, one bound
 // to another body fingerprint mismatches; otherwise the arrival takes the
 // key (in flight) and must later call finish with claimed=true.
-func (l *Ledger) arrive(k key, now time.Time, fp uint32, idem bool) (int, decision) {
+func (l *Ledger) arrive(k key, now time.Time, fp uint64, idem bool) (int, decision) {
 	sh, h := l.shard(k)
 	genCap := int(l.genCap.Load())
 	sh.mu.Lock()
@@ -288,7 +282,7 @@ func (l *Ledger) arrive(k key, now time.Time, fp uint32, idem bool) (int, decisi
 	d := decideProcess
 	if idem {
 		switch {
-		case (s.inflight() || s.effects > 0) && s.fingerprint() != fp&fpMask:
+		case (s.inflight() || s.effects > 0) && s.fp != fp:
 			d = decideMismatch
 		case s.inflight():
 			d = decideConflict
@@ -296,7 +290,7 @@ func (l *Ledger) arrive(k key, now time.Time, fp uint32, idem bool) (int, decisi
 			d = decideReplay
 		default:
 			s.setInflight(true)
-			s.setFingerprint(fp)
+			s.fp = fp
 		}
 	}
 	n := int(s.arrivals)

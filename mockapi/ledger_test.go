@@ -150,8 +150,8 @@ func TestLedgerBytesPerID(t *testing.T) {
 	for _, n := range []int{50_000, 170_000, 300_000} {
 		b := ledgerBytesPerID(n)
 		t.Logf("%7d ids: %.1f B/id", n, b)
-		if b > 52 {
-			t.Errorf("%d ids: %.1f B/id; want <= 52", n, b)
+		if b > 64 {
+			t.Errorf("%d ids: %.1f B/id; want <= 64", n, b)
 		}
 	}
 }

@@ -172,3 +172,35 @@ func TestLedgerCapacityLimit(t *testing.T) {
 		t.Fatalf("unbounded ledger after 1000 ids: %+v; want all 1000 held", st.Ledger)
 	}
 }
+
+// TestBodyFingerprintCollision: two bodies whose 19-bit fingerprints (the
+// former layout) collide are told apart: the second gets 422, not a replay.
+func TestBodyFingerprintCollision(t *testing.T) {
+	fnv32 := func(s string) uint32 {
+		h := uint32(2166136261)
+		for i := 0; i < len(s); i++ {
+			h ^= uint32(s[i])
+			h *= 16777619
+		}
+		return h
+	}
+	seen := map[uint32]string{}
+	var x, y string
+	for i := 0; y == ""; i++ { // a birthday search: ~1,000 bodies
+		b := fmt.Sprintf(`{"n":%d}`, i)
+		low := fnv32(b) & (1<<19 - 1)
+		if prev, ok := seen[low]; ok {
+			x, y = prev, b
+		}
+		seen[low] = b
+	}
+	a := newAPI(t, "a", Config{})
+	s := withServer(t, a)
+	c := newClient(t, 5*time.Second)
+	if r := send(c, s.URL(), "0000000000000001", x); r.status != 200 {
+		t.Fatalf("first body = %d %v", r.status, r.err)
+	}
+	if r := send(c, s.URL(), "0000000000000001", y); r.status != 422 {
+		t.Fatalf("same key, body %s after %s (19-bit fingerprints equal) = %d replayed %q; want 422", y, x, r.status, r.header.Get("Idempotent-Replayed"))
+	}
+}

@@ -41,7 +41,7 @@ func (a *API) serveMock(w http.ResponseWriter, r *http.Request) {
 type arrival struct {
 	id       string // Idempotency-Key as sent; "" when the mock generated one
 	key      key    // the ledger key
-	fp       uint32 // body fingerprint
+	fp       uint64 // body fingerprint
 	recorded bool   // the arrival is in the ledger and must be finished
 	claimed  bool   // the arrival holds its key (idempotency on, processed)
 }
