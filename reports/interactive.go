@@ -32,7 +32,7 @@ func seriesOf(t plot.Timeline) charts.Series {
 	}
 	for _, sec := range t.Seconds {
 		inWindow := t.End <= 0 || sec.T < t.End
-		s.T = append(s.T, sec.T)
+		s.T = append(s.T, sec.T+0.5) // the second's midpoint, as the PNG/SVG plots draw it
 		s.P50 = append(s.P50, gapAtZero(sec.P50Ms))
 		s.P99 = append(s.P99, gapAtZero(sec.P99Ms))
 		offered, answered := charts.Gap(), charts.Gap()
