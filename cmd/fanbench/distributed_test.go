@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/nats-io/nuid"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
@@ -268,6 +269,29 @@ func checkMerged(t *testing.T, out string, want int64, bounds map[string][2]floa
 		f.Close()
 		if int64(len(ids)) != want {
 			t.Errorf("%s: results.bin holds %d ids; want %d", s.Name, len(ids), want)
+		}
+		// The interval log: one interval per second per worker, tagged
+		// with its name, adding up to the requests.
+		hf, err := os.Open(filepath.Join(out, s.Name+".hlog"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr := hdrhistogram.NewHistogramLogReader(hf)
+		tags := map[string]int64{}
+		for {
+			ih, err := lr.NextIntervalHistogram()
+			if err != nil || ih == nil {
+				break
+			}
+			tags[ih.Tag()] += ih.TotalCount()
+		}
+		hf.Close()
+		var inLog int64
+		for _, n := range tags {
+			inLog += n
+		}
+		if len(tags) != 3 || tags["w0"] == 0 || tags["w1"] == 0 || tags["w2"] == 0 || inLog != want {
+			t.Errorf("%s.hlog: counts by tag %v (total %d); want w0, w1 and w2 adding up to %d", s.Name, tags, inLog, want)
 		}
 	}
 }
