@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 )
 
 // WriteHTML writes the report as one self-contained HTML page: the same
@@ -45,6 +46,7 @@ type htmlLink struct{ Text, Href string }
 func writeHTML(w io.Writer, r *Results, figs []renderedFigure) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
 		"numeric": func(t table, i int) bool { return i < len(t.Numeric) && t.Numeric[i] },
+		"partial": func(r *Results) string { return strings.TrimPrefix(partialText(r), "PARTIAL: ") },
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("html template: %w", err)

@@ -55,7 +55,7 @@ footer { color: var(--muted); margin-top: 3em; font-size: .9em; }
 <dt>machine</dt><dd>{{.Machine}} (driver, fronts and mock APIs share it)</dd>
 </dl>
 {{with .R.SaturationBanner}}<div class="callout saturated" id="saturated"><strong>Harness saturated</strong>: fanbench itself could not keep up, so these strategies' figures measure it, not them.<ul>{{range .}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
-{{if .R.Partial}}<div class="callout" id="partial"><strong>Partial run</strong>: it was interrupted; the figures cover only what was measured.</div>{{end}}
+{{if .R.Partial}}<div class="callout" id="partial"><strong>Partial run</strong>: {{partial .R}}.</div>{{end}}
 </header>
 <main>
 {{range .Tables}}{{$t := .}}

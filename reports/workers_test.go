@@ -42,4 +42,7 @@ func TestReportsShowWorkers(t *testing.T) {
 	if !strings.Contains(html.String(), `id="workers"`) || !strings.Contains(html.String(), "node-b") {
 		t.Errorf("report.html lacks the workers table")
 	}
+	if !strings.Contains(html.String(), "worker w1 stopped heartbeating during errgroup") {
+		t.Errorf("report.html does not say why the run is partial")
+	}
 }
