@@ -202,3 +202,18 @@ func TestRunInterruptedWhileWaiting(t *testing.T) {
 		t.Errorf("Run interrupted while waiting: %v, %+v; want ErrInterrupted and an empty partial run", err, res)
 	}
 }
+
+// Without a serve host the coordinator runs the system under test itself.
+func TestRunSystemUnderTestInTheCoordinator(t *testing.T) {
+	needNATS(t)
+	pool, _ := members(t, 2)
+	sc := fixedScenario(5*time.Millisecond, 5*time.Millisecond, 100, 0, time.Second, strategies.NameErrgroup)
+	res, err := Run(t.Context(), sc, Options{NATSURL: natsURL, Pool: pool, Workers: 2, Logf: t.Logf})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	s := res.Strategies[0]
+	if o := s.Outcomes; s.Requests != 100 || o.Both+o.AOnly+o.BOnly+o.None != 100 || s.Lost != 0 {
+		t.Errorf("requests %d, outcomes %+v, lost %d; want 100 sends accounted", s.Requests, o, s.Lost)
+	}
+}
