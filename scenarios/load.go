@@ -14,8 +14,10 @@ import (
 const MaxRate = 1e6
 
 // MaxSpan is the longest a strategy's run may last, warm-up, measurement
-// and drain together: the mock ledgers' microsecond offsets cover 71
-// minutes after a mock starts.
+// and drain together. The engine's mocks keep every id until the run is
+// reconciled (about 60 bytes per id and API), so a run's memory grows with
+// its length; the bound catches a misplaced unit (70h for 70m) before it
+// fills the machine. A longer soak is several runs.
 const MaxSpan = 70 * time.Minute
 
 // MaxUserTimeout bounds load.timeout: a user request that may wait longer

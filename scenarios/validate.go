@@ -42,7 +42,7 @@ func (s *Scenario) problems(withLoad bool) field.Errors {
 		if span == math.MaxInt64 {
 			sum = "overflows a duration"
 		}
-		es.Addf("load.duration", "warmup + duration + drain_timeout %s; want at most %v: the mock APIs' ledgers keep arrival times to the microsecond for 71 minutes", sum, MaxSpan)
+		es.Addf("load.duration", "warmup + duration + drain_timeout %s; want at most %v: the mocks keep every id until the run is reconciled, so a longer run is several runs", sum, MaxSpan)
 	}
 	es.Nest("policy", s.Policy.Validate())
 	seen := make(map[string]int)

@@ -125,7 +125,7 @@ func TestRunBadInput(t *testing.T) {
 		{"infinite rate", []string{"--rate", "+Inf"}, []string{"--rate", "at most"}},
 		{"rate beyond vegeta", []string{"--rate", "3e9"}, []string{"--rate", "at most"}},
 		{"NaN rate", []string{"--rate", "NaN"}, []string{"--rate"}},
-		{"run longer than the ledgers", []string{"--duration", "2h"}, []string{"--duration", "71 minutes"}},
+		{"run longer than a run may last", []string{"--duration", "2h"}, []string{"--duration", "want at most 1h10m0s"}},
 		// Issue 12, items 9 and 10: a sum that wraps round, a rate that never sends.
 		{"overflowing sum", []string{"--warmup", "2562047h", "--duration", "2562047h"}, []string{"--duration/--warmup", "overflows"}},
 		{"negative warm-up", []string{"--warmup", "-1s"}, []string{"--warmup", "negative"}},
