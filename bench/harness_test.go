@@ -83,10 +83,10 @@ func TestInFlightBudget(t *testing.T) {
 		want    int
 		byFDs   bool
 	}{
-		{false, 10000, 20000, 3166, true}, // (20000−1000)/6
+		{false, 10000, 20000, 2571, true}, // (20000−2000)/7
 		{false, 1000, 20000, 1000, false},
-		{true, 10000, 20000, 6333, true}, // (20000−1000)/3
-		{false, 10000, 256, 37, true},    // (256−32)/6
+		{true, 10000, 20000, 4500, true}, // (20000−2000)/4
+		{false, 10000, 256, 32, true},    // (256−32)/7
 		{false, 10000, 1 << 20, 10000, false},
 		{false, 10000, 0, 10000, false}, // unknown limit
 		{false, 10000, 10, 1, true},     // never 0

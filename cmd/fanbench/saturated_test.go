@@ -103,8 +103,8 @@ strategies: [errgroup]
 		t.Fatal(err)
 	}
 	s := res.Strategies[0]
-	if s.Harness.FDs.Limit != 200 || s.Harness.InFlightCap != 28 || s.Harness.FDs.Peak > 200 {
-		t.Errorf("fds %+v, in-flight cap %d; want limit 200 and cap (200−32)/6 = 28", s.Harness.FDs, s.Harness.InFlightCap)
+	if s.Harness.FDs.Limit != 200 || s.Harness.InFlightCap != 24 || s.Harness.FDs.Peak > 200 {
+		t.Errorf("fds %+v, in-flight cap %d; want limit 200 and cap (200−32)/7 = 24", s.Harness.FDs, s.Harness.InFlightCap)
 	}
 	found := false
 	for _, r := range s.Harness.Reasons {
