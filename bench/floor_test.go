@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -37,6 +38,9 @@ func BenchmarkFloor(b *testing.B) {
 	runs := 0
 	for b.Loop() {
 		r := runFloor(b, floorA, floorB, floorRate, floorWarmup, floorMeasure)
+		if r.failed > 0 {
+			b.Fatalf("%d floor sends failed; the benchmark wants a clean run", r.failed)
+		}
 		p50 += r.p50
 		p99 += r.p99
 		rate += r.rate
@@ -50,11 +54,21 @@ func BenchmarkFloor(b *testing.B) {
 	b.ReportMetric(cpu/n, "cpu-us/send")
 }
 
-type floorResult struct{ p50, p99, rate, cpuUsPerSend float64 }
+type floorResult struct {
+	p50, p99, rate, cpuUsPerSend float64
+	failed                       int64 // sends not answered 200
+}
 
-// runFloor serves a, b and the front on loopback and offers rate sends/s.
+// runFloor serves a, b and the front on loopback and offers rate sends/s;
+// everything it started is closed when it returns.
 func runFloor(tb testing.TB, aLat, bLat time.Duration, rate float64, warmup, measure time.Duration) floorResult {
 	tb.Helper()
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
 	api := func(lat time.Duration) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
@@ -71,12 +85,12 @@ func runFloor(tb testing.TB, aLat, bLat time.Duration, rate float64, warmup, mea
 		srv := &http.Server{Handler: h}
 		done := make(chan struct{})
 		go func() { defer close(done); _ = srv.Serve(ln) }()
-		tb.Cleanup(func() { _ = srv.Close(); <-done })
+		closers = append(closers, func() { _ = srv.Close(); <-done })
 		return "http://" + ln.Addr().String()
 	}
 	newClient := func() *http.Client {
 		tr := &http.Transport{MaxIdleConns: 2 * floorMaxInFlght, MaxIdleConnsPerHost: floorMaxInFlght}
-		tb.Cleanup(tr.CloseIdleConnections)
+		closers = append(closers, tr.CloseIdleConnections)
 		return &http.Client{Transport: tr}
 	}
 	post := func(c *http.Client, url string, body []byte) int {
@@ -108,6 +122,7 @@ func runFloor(tb testing.TB, aLat, bLat time.Duration, rate float64, warmup, mea
 	nWarm, nMeasure := int(warmup/period), int(measure/period)
 	lat := make([]time.Duration, nMeasure)
 	var wg sync.WaitGroup
+	var failed atomic.Int64
 	start := time.Now()
 	var cpu0 time.Duration
 	for i := range nWarm + nMeasure {
@@ -121,7 +136,7 @@ func runFloor(tb testing.TB, aLat, bLat time.Duration, rate float64, warmup, mea
 			defer wg.Done()
 			body := []byte(`{"id":"` + strconv.Itoa(i) + `"}`)
 			if post(users, front, body) != http.StatusOK {
-				tb.Errorf("floor send %d failed", i)
+				failed.Add(1)
 			}
 			if i >= nWarm {
 				lat[i-nWarm] = time.Since(due)
@@ -137,6 +152,7 @@ func runFloor(tb testing.TB, aLat, bLat time.Duration, rate float64, warmup, mea
 		p50: q(0.50), p99: q(0.99),
 		rate:         float64(nMeasure) / max(elapsed, measure).Seconds(),
 		cpuUsPerSend: float64(cpu.Microseconds()) / float64(nMeasure),
+		failed:       failed.Load(),
 	}
 }
 
@@ -199,4 +215,49 @@ func TestSlope(t *testing.T) {
 	if got := slope([]float64{0, 1, 2, 3}, []float64{10, 12, 14, 16}); got != 2 {
 		t.Errorf("slope = %v; want 2", got)
 	}
+}
+
+var floorKnee = flag.Bool("floor-knee", false, "TestFloorKnee: sweep the floor program for its knee (about a minute)")
+
+// TestFloorKnee finds the floor program's knee under sweep's rule (achieved
+// ≥ 99% of offered, every send answered, p99 ≤ 10ms — the zero-latency
+// scenario's limit — stepping ×2 from 250/s, then two bisections), so
+// errgroup's knee from `fanbench sweep` can be set against it. Run with
+// `go test -run TestFloorKnee -floor-knee ./bench/`.
+func TestFloorKnee(t *testing.T) {
+	if !*floorKnee {
+		t.Skip("-floor-knee not set")
+	}
+	const step = 3 * time.Second
+	good := func(rate float64) bool {
+		r := runFloor(t, 0, 0, rate, time.Second, step)
+		ok := r.rate >= 0.99*rate && r.p99 <= 10 && r.failed == 0
+		t.Logf("floor %.0f/s: achieved %.0f/s, p50 %.1fms, p99 %.1fms, %d failed, %.0f cpu-us/send, good %v", rate, r.rate, r.p50, r.p99, r.failed, r.cpuUsPerSend, ok)
+		return ok
+	}
+	last, bad, extra := 0.0, 0.0, 0
+	for r := 250.0; r <= 8000 && extra < 3; r *= 2 {
+		if bad > 0 {
+			extra++
+			good(r)
+			continue
+		}
+		if good(r) {
+			last = r
+		} else {
+			bad, extra = r, 1
+		}
+	}
+	if last == 0 || bad == 0 {
+		t.Fatalf("no knee: last good %v, first bad %v", last, bad)
+	}
+	for range 2 {
+		mid := (last + bad) / 2
+		if good(mid) {
+			last = mid
+		} else {
+			bad = mid
+		}
+	}
+	t.Logf("knee: floor %.0f sends/s", last)
 }
