@@ -27,14 +27,20 @@ type Live struct {
 	Offered, Answered, Delivered float64
 	// Outcomes so far, from the ledgers: Both is every send in both; the
 	// others count the sends not yet in both (still under way, or failed).
+	// Warm-up sends are included: the view starts with the load, while
+	// results.json's outcomes cover the measurement only.
 	Outcomes reports.Outcomes
 	// Backlog is the sends intended so far that are not yet in both ledgers.
 	Backlog int64
 	// Untracked counts sends the follower stopped looking up (it keeps at
 	// most maxFollowed undelivered ones); they are left out of the above.
 	Untracked int64
-	// Retries and BreakerOpens so far, per API, from the legs' counters.
-	Retries, BreakerOpens reports.AB
+	// Retries so far, per API: arrivals beyond the first of each send in
+	// the ledgers, as reconciliation counts them, so a queue's broker
+	// redeliveries count as a leg's own retries do.
+	Retries reports.AB
+	// BreakerOpens so far, per API, from the legs' counters.
+	BreakerOpens reports.AB
 	// Phases are the fault phases that took effect so far.
 	Phases []reports.PhaseMark
 }
@@ -56,6 +62,7 @@ type follower struct {
 	legs     [2]*strategies.LegStats
 	pending  []uint64 // seqs intended and not yet in both ledgers
 	both     int64
+	retried  reports.AB // arrivals beyond the first of the sends already in both
 	dropped  int64
 	lastStep time.Duration
 }
@@ -83,15 +90,19 @@ func (f *follower) step(elapsed time.Duration, l *Live) {
 	}
 	var newly int64
 	var o reports.Outcomes
+	retries := f.retried
 	kept := f.pending[:0]
 	for _, seq := range f.pending {
 		id := f.ids.id(seq)
 		ea, okA := f.ledgers[0].Lookup(id)
 		eb, okB := f.ledgers[1].Lookup(id)
 		gotA, gotB := okA && ea.Effects > 0, okB && eb.Effects > 0
+		extra := reports.AB{A: int64(max(ea.Arrivals-1, 0)), B: int64(max(eb.Arrivals-1, 0))}
+		retries.A, retries.B = retries.A+extra.A, retries.B+extra.B
 		switch {
 		case gotA && gotB:
 			newly++
+			f.retried.A, f.retried.B = f.retried.A+extra.A, f.retried.B+extra.B
 			continue
 		case gotA:
 			o.AOnly++
@@ -109,7 +120,7 @@ func (f *follower) step(elapsed time.Duration, l *Live) {
 	if dt > 0 {
 		l.Offered, l.Delivered = float64(offered)/dt, float64(newly)/dt
 	}
-	l.Retries = reports.AB{A: f.legs[0].Retries.Load(), B: f.legs[1].Retries.Load()}
+	l.Retries = retries
 	l.BreakerOpens = reports.AB{A: f.legs[0].BreakerOpens.Load(), B: f.legs[1].BreakerOpens.Load()}
 }
 

@@ -35,25 +35,30 @@ func TestFollowerCountsDeliveriesOnce(t *testing.T) {
 		}
 	}
 	legs := [2]*strategies.LegStats{new(strategies.LegStats), new(strategies.LegStats)}
-	legs[1].Retries.Add(3)
+	legs[1].Retries.Add(99) // the legs' own count is not what the view shows
 	f := newFollower(constantPacer(10), ids, apis, legs)
 
 	for seq := range uint64(5) {
 		deliver(seq, 0, 1)
 	}
+	deliver(0, 1) // send 0 arrives at b twice (delivered), send 6 at a twice (pending)
 	deliver(5, 0)
+	deliver(6, 0)
 	deliver(6, 0)
 	var l Live
 	f.step(1050*time.Millisecond, &l) // 10/s: ten sends due by then
 	if want := (reports.Outcomes{Both: 5, AOnly: 2, None: 3}); l.Outcomes != want || l.Backlog != 5 || l.Delivered != 5/1.05 || l.Offered != 10/1.05 {
 		t.Errorf("after 1s: outcomes %+v, backlog %d, delivered %v/s, offered %v/s; want %+v, 5, 5/1.05, 10/1.05", l.Outcomes, l.Backlog, l.Delivered, l.Offered, want)
 	}
-	if l.Retries.B != 3 {
-		t.Errorf("retries %+v; want b's 3 from its leg stats", l.Retries)
+	if (l.Retries != reports.AB{A: 1, B: 1}) {
+		t.Errorf("retries %+v; want a: 1, b: 1 from the ledgers' repeated arrivals", l.Retries)
 	}
 	deliver(5, 1)
 	f.step(2050*time.Millisecond, &l) // ten more intended; send 5 now in both
 	if want := (reports.Outcomes{Both: 6, AOnly: 1, None: 13}); l.Outcomes != want || l.Backlog != 14 || l.Delivered != 1 {
 		t.Errorf("after 2s: outcomes %+v, backlog %d, delivered %v/s; want %+v, 14, 1 (each send counted once)", l.Outcomes, l.Backlog, l.Delivered, want)
+	}
+	if (l.Retries != reports.AB{A: 1, B: 1}) {
+		t.Errorf("after 2s: retries %+v; want still a: 1, b: 1 (a delivered send's retries kept once)", l.Retries)
 	}
 }
