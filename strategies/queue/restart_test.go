@@ -80,6 +80,16 @@ func TestBrokerRestartLosesNothing(t *testing.T) {
 			}
 			t.Skipf("rabbitmqctl not found (%v): cannot stop and start the machine's RabbitMQ", err)
 		}
+		// Whatever happens to the run, leave the machine's RabbitMQ
+		// running for the tests after this one (start_app on a running
+		// node does nothing).
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if out, err := exec.CommandContext(ctx, "rabbitmqctl", "-q", "start_app").CombinedOutput(); err != nil {
+				t.Errorf("restarting the machine's RabbitMQ after the test: %v\n%s", err, out)
+			}
+		})
 		restartRun(t, queue.Options{
 			URL:          rabbitURL,
 			StopCommand:  "rabbitmqctl -q stop_app",
