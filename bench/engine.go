@@ -297,21 +297,16 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		attack:      spec.Label(),
 	}
 	if opt.ResultsOut != nil {
-		w, err := opt.ResultsOut(spec.Label())
+		sink, finish, err := openResults(opt, spec.Label())
 		if err != nil {
-			return sr, nil, false, fmt.Errorf("open vegeta results: %w", err)
+			return sr, nil, false, err
 		}
-		bw := bufio.NewWriterSize(w, 64<<10)
 		defer func() {
-			ferr := bw.Flush()
-			if cerr := w.Close(); ferr == nil {
-				ferr = cerr
-			}
-			if ferr != nil && err == nil {
-				err = fmt.Errorf("write vegeta results: %w", ferr)
+			if ferr := finish(); ferr != nil && err == nil {
+				err = ferr
 			}
 		}()
-		cfg.sink = vegeta.NewEncoder(bw)
+		cfg.sink = sink
 	}
 	thresholds := opt.Thresholds
 	if thresholds == (Thresholds{}) {
@@ -536,3 +531,25 @@ func logf(opt Options, format string, args ...any) {
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// openResults opens opt.ResultsOut for name behind a 64 KiB buffer and
+// returns the vegeta encoder the driver streams every measured send to;
+// finish flushes and closes it, once the driver is done.
+func openResults(opt Options, name string) (sink vegeta.Encoder, finish func() error, err error) {
+	w, err := opt.ResultsOut(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open vegeta results: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	finish = func() error {
+		ferr := bw.Flush()
+		if cerr := w.Close(); ferr == nil {
+			ferr = cerr
+		}
+		if ferr != nil {
+			return fmt.Errorf("write vegeta results: %w", ferr)
+		}
+		return nil
+	}
+	return vegeta.NewEncoder(bw), finish, nil
+}

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -117,21 +116,16 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 		start:       start,
 	}
 	if opt.ResultsOut != nil {
-		w, err := opt.ResultsOut(strategy)
+		sink, finish, err := openResults(opt, strategy)
 		if err != nil {
-			return nil, fmt.Errorf("open vegeta results: %w", err)
+			return nil, err
 		}
-		bw := bufio.NewWriterSize(w, 64<<10)
 		defer func() {
-			ferr := bw.Flush()
-			if cerr := w.Close(); ferr == nil {
-				ferr = cerr
-			}
-			if ferr != nil && err == nil {
-				err = fmt.Errorf("write vegeta results: %w", ferr)
+			if ferr := finish(); ferr != nil && err == nil {
+				err = ferr
 			}
 		}()
-		cfg.sink = vegeta.NewEncoder(bw)
+		cfg.sink = sink
 	}
 	drv := newDriver(cfg)
 	mon := startMonitor(sc.Load.Warmup+sc.Load.Duration, 250*time.Millisecond)

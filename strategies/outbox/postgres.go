@@ -112,18 +112,7 @@ func (s *pgStore) claim(ctx context.Context, now time.Time, lease time.Duration,
 		return nil, err
 	}
 	defer rows.Close()
-	var out []row
-	for rows.Next() {
-		var r row
-		var created int64
-		var a, b int
-		if err := rows.Scan(&r.seq, &r.id, &r.body, &created, &a, &b, &r.attempts); err != nil {
-			return out, err
-		}
-		r.created, r.done = fromUS(created), [2]bool{a != 0, b != 0}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanRows(rows)
 }
 
 func (s *pgStore) legDone(ctx context.Context, seq int64, leg int) error {

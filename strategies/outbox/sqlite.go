@@ -110,12 +110,20 @@ func (s *sqliteStore) claim(ctx context.Context, now time.Time, lease time.Durat
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	return scanRows(rows)
 }
 
-// scanRows reads claimed rows (database/sql).
-func scanRows(rows *sql.Rows) ([]row, error) {
-	defer rows.Close()
+// claimedRows is what both stores' drivers return for a query: pgx.Rows
+// and *sql.Rows alike.
+type claimedRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanRows reads claimed rows; the caller closes them.
+func scanRows(rows claimedRows) ([]row, error) {
 	var out []row
 	for rows.Next() {
 		var r row
