@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,8 +93,7 @@ func BenchmarkStrategy(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			sc := fixedScenario(5*time.Millisecond, 10*time.Millisecond, 200, time.Second, name)
 			sc.Load.Warmup = 200 * time.Millisecond
-			var p50, p99, rate, cpu float64
-			runs := 0
+			var runs []runFigures
 			for b.Loop() {
 				res, err := Run(b.Context(), sc, Options{})
 				if err != nil {
@@ -103,17 +103,37 @@ func BenchmarkStrategy(b *testing.B) {
 				if s.Outcomes.Both != s.Requests {
 					b.Fatalf("%s: %+v of %d sends delivered; the benchmark wants a clean run", name, s.Outcomes, s.Requests)
 				}
-				p50 += s.LatencyMs.Corrected.P50
-				p99 += s.LatencyMs.Corrected.P99
-				rate += s.RateAchieved
-				cpu += s.CPUUsPerSend
-				runs++
+				runs = append(runs, runFigures{s.LatencyMs.Corrected.P50, s.LatencyMs.Corrected.P99, s.RateAchieved, s.CPUUsPerSend})
 			}
-			n := float64(runs)
-			b.ReportMetric(p50/n, "p50-ms")
-			b.ReportMetric(p99/n, "p99-ms")
-			b.ReportMetric(rate/n, "sends/s")
-			b.ReportMetric(cpu/n, "cpu-us/send")
+			reportRuns(b, runs)
 		})
 	}
+}
+
+// runFigures are what one whole run of BenchmarkStrategy or BenchmarkFloor
+// measured.
+type runFigures struct{ p50, p99, rate, cpuUsPerSend float64 }
+
+// reportRuns reports the median of each figure over the benchmark's runs
+// (percentiles are never averaged), with the metric names benchstat reads.
+func reportRuns(b *testing.B, runs []runFigures) {
+	b.Helper()
+	if len(runs) == 0 {
+		return
+	}
+	median := func(get func(runFigures) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, r := range runs {
+			v[i] = get(r)
+		}
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	b.ReportMetric(median(func(r runFigures) float64 { return r.p50 }), "p50-ms")
+	b.ReportMetric(median(func(r runFigures) float64 { return r.p99 }), "p99-ms")
+	b.ReportMetric(median(func(r runFigures) float64 { return r.rate }), "sends/s")
+	b.ReportMetric(median(func(r runFigures) float64 { return r.cpuUsPerSend }), "cpu-us/send")
 }

@@ -34,24 +34,15 @@ const (
 // answered, per measured send), so `make bench` prints fanbench's and the
 // floor's figures from the same run.
 func BenchmarkFloor(b *testing.B) {
-	var p50, p99, rate, cpu float64
-	runs := 0
+	var runs []runFigures
 	for b.Loop() {
 		r := runFloor(b, floorA, floorB, floorRate, floorWarmup, floorMeasure)
 		if r.failed > 0 {
 			b.Fatalf("%d floor sends failed; the benchmark wants a clean run", r.failed)
 		}
-		p50 += r.p50
-		p99 += r.p99
-		rate += r.rate
-		cpu += r.cpuUsPerSend
-		runs++
+		runs = append(runs, runFigures{r.p50, r.p99, r.rate, r.cpuUsPerSend})
 	}
-	n := float64(runs)
-	b.ReportMetric(p50/n, "p50-ms")
-	b.ReportMetric(p99/n, "p99-ms")
-	b.ReportMetric(rate/n, "sends/s")
-	b.ReportMetric(cpu/n, "cpu-us/send")
+	reportRuns(b, runs)
 }
 
 type floorResult struct {
