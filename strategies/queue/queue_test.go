@@ -310,6 +310,30 @@ func TestCloseDeletesStreamsOnExternalBroker(t *testing.T) {
 	assertNoStreams(t, externalURL, name)
 }
 
+// TestRefusedNameLeavesItsOwnerIntact: on every external backend, a
+// second run refused a name already in use must not delete or disturb the
+// first run's queues — the first run still delivers, then cleans up.
+func TestRefusedNameLeavesItsOwnerIntact(t *testing.T) {
+	for _, url := range []string{rabbitURL, redisURL} {
+		t.Run(url[:strings.Index(url, ":")], func(t *testing.T) {
+			needServer(t, url)
+			m := startAPIs(t, mockapi.Config{}, mockapi.Config{}, policy)
+			name := streamName(t)
+			q := newQueue(t, m, queue.Options{URL: url, Stream: name})
+			if _, err := queue.New(t.Context(), m.legA, m.legB, queue.Options{URL: url, Stream: name}); !errors.Is(err, queue.ErrStreamExists) {
+				t.Fatalf("New on a name in use = %v; want ErrStreamExists", err)
+			}
+			sendPaced(t, q, "still", 10, 1000)
+			drain(t, q, 10*time.Second)
+			for _, api := range []*mockapi.API{m.a, m.b} {
+				if e, _ := api.Ledger().Lookup("still-0009"); e.Effects != 1 {
+					t.Errorf("after a refused New, API %s got %+v for the first run's send; want Effects 1", api.Name(), e)
+				}
+			}
+		})
+	}
+}
+
 // TestEmbeddedShutdownLeavesNothing checks the embedded server's
 // goroutines and store directory are gone after Close. The run is a
 // subtest so that its mocks and HTTP client are closed (by its cleanups)

@@ -65,6 +65,10 @@ type rabbitMQ struct {
 	ready    chan struct{} // closed while connected; replaced when the connection is lost
 	retryQs  map[string]bool
 	deadSent map[string]bool // api/id of stored dead letters
+	// owns is set once declare found the run's name free: only then are
+	// the queues and the exchange of that name this run's to delete (a
+	// name already in use belongs to another run, whose messages stay).
+	owns bool
 
 	accepted atomic.Int64    // publishes confirmed (one message per API each)
 	settled  [2]atomic.Int64 // per API: acked after a success, or dead-lettered
@@ -213,11 +217,14 @@ func (r *rabbitMQ) declare(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("queue: %s: open a channel: %w", r.where, err)
 	}
+	defer probe.Close() // already closed by the server after a missing queue; the error says nothing then
 	_, err = probe.QueueDeclarePassive(r.workQueue(r.cfg.APIs[0]), true, false, false, false, nil)
 	if err == nil {
-		probe.Close()
 		return fmt.Errorf("%w: queue %q on %s; choose another stream name or delete it", ErrStreamExists, r.workQueue(r.cfg.APIs[0]), r.where)
 	}
+	r.mu.Lock()
+	r.owns = true
+	r.mu.Unlock()
 	if err := pub.ExchangeDeclare(r.cfg.Name, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
 		return fmt.Errorf("queue: %s: declare exchange %q: %w", r.where, r.cfg.Name, err)
 	}
@@ -383,29 +390,35 @@ func (r *rabbitMQ) Up() bool {
 // closes the connection.
 func (r *rabbitMQ) Close(ctx context.Context) error {
 	var errs []error
-	if _, pub, err := r.session(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("queue: %s: cannot delete the run's queues: %w", r.where, err))
-	} else {
-		r.mu.Lock()
-		var queues []string
-		for q := range r.retryQs {
-			queues = append(queues, q)
-		}
-		r.mu.Unlock()
-		for _, api := range r.cfg.APIs {
-			queues = append(queues, r.workQueue(api), r.deadQueue(api))
-		}
-		for _, q := range queues {
-			if _, err := pub.QueueDelete(q, false, false, false); err != nil {
-				errs = append(errs, fmt.Errorf("queue: %s: delete queue %q: %w", r.where, q, err))
-				if pub.IsClosed() {
-					break
+	r.mu.Lock()
+	owns := r.owns
+	r.mu.Unlock()
+	// A name already in use when declare ran is another run's: leave it.
+	if owns {
+		if _, pub, err := r.session(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("queue: %s: cannot delete the run's queues: %w", r.where, err))
+		} else {
+			r.mu.Lock()
+			var queues []string
+			for q := range r.retryQs {
+				queues = append(queues, q)
+			}
+			r.mu.Unlock()
+			for _, api := range r.cfg.APIs {
+				queues = append(queues, r.workQueue(api), r.deadQueue(api))
+			}
+			for _, q := range queues {
+				if _, err := pub.QueueDelete(q, false, false, false); err != nil {
+					errs = append(errs, fmt.Errorf("queue: %s: delete queue %q: %w", r.where, q, err))
+					if pub.IsClosed() {
+						break
+					}
 				}
 			}
-		}
-		if !pub.IsClosed() {
-			if err := pub.ExchangeDelete(r.cfg.Name, false, false); err != nil {
-				errs = append(errs, fmt.Errorf("queue: %s: delete exchange %q: %w", r.where, r.cfg.Name, err))
+			if !pub.IsClosed() {
+				if err := pub.ExchangeDelete(r.cfg.Name, false, false); err != nil {
+					errs = append(errs, fmt.Errorf("queue: %s: delete exchange %q: %w", r.where, r.cfg.Name, err))
+				}
 			}
 		}
 	}
@@ -493,10 +506,12 @@ func (s *rabbitSub) consume(ctx context.Context) error {
 		return fmt.Errorf("queue: %s: open a channel for %s: %w", s.r.where, s.api, err)
 	}
 	if err := ch.Qos(s.prefetch, 0, false); err != nil {
+		ch.Close()
 		return fmt.Errorf("queue: %s: prefetch for %s: %w", s.r.where, s.api, err)
 	}
 	msgs, err := ch.Consume(s.r.workQueue(s.api), "", false, false, false, false, nil)
 	if err != nil {
+		ch.Close()
 		return fmt.Errorf("queue: %s: consume %q: %w", s.r.where, s.r.workQueue(s.api), err)
 	}
 	s.mu.Lock()
