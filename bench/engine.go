@@ -308,10 +308,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 		}()
 		cfg.sink = sink
 	}
-	thresholds := opt.Thresholds
-	if thresholds == (Thresholds{}) {
-		thresholds = DefaultThresholds()
-	}
+	thresholds := opt.thresholds()
 	drv := newDriver(cfg)
 	mon := startMonitor(sc.Load.Warmup+sc.Load.Duration, 250*time.Millisecond)
 	var fl *follower
@@ -552,4 +549,13 @@ func openResults(opt Options, name string) (sink vegeta.Encoder, finish func() e
 		return nil
 	}
 	return vegeta.NewEncoder(bw), finish, nil
+}
+
+// thresholds are the harness thresholds of opt: Options.Thresholds, or the
+// defaults when it is unset.
+func (opt Options) thresholds() Thresholds {
+	if opt.Thresholds == (Thresholds{}) {
+		return DefaultThresholds()
+	}
+	return opt.Thresholds
 }

@@ -18,8 +18,9 @@ type Live struct {
 	// T is the end of the interval, in seconds since the start of
 	// measurement (negative during the warm-up).
 	T float64
-	// P50Ms and P99Ms are the corrected latency of the answers that came
-	// back in the interval (warm-up included); 0 when none did.
+	// P50Ms and P99Ms are the corrected latency of the measured answers
+	// that came back in the interval (warm-up answers are not recorded
+	// live); 0 when none did.
 	P50Ms, P99Ms float64
 	// Offered is sends the schedule intended per second; Answered, measured
 	// sends answered 2xx per second; Delivered, sends that reached both

@@ -103,11 +103,15 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 	client := strategies.NewClient(min(sc.Load.MaxInFlight, 4096))
 	defer client.CloseIdleConnections()
 	ids := newIDSpace(sc.Seed)
+	// The front is on the serve host: a worker's sends hold only its own
+	// client-side descriptors, but those still fit its limit.
+	inFlightCap, capByFDs := inFlightBudget(true, sc.Load.MaxInFlight, fdLimit())
 	cfg := driverConfig{
 		pacer:       pacer,
 		warmup:      sc.Load.Warmup,
 		duration:    sc.Load.Duration,
-		maxInFlight: sc.Load.MaxInFlight,
+		maxInFlight: inFlightCap,
+		grace:       opt.InterruptGrace,
 		timeout:     sc.Load.Timeout,
 		ids:         ids,
 		do:          HTTPDoer(client, target),
@@ -144,17 +148,13 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 		Interrupted: d.interrupted, Series: d.rec.series.points, Intervals: d.rec.series.intervals,
 	}
 	m.Assigned = assigned(pacer, part, sc.Load.Warmup, sc.Load.Warmup+sc.Load.Duration)
-	thresholds := opt.Thresholds
-	if thresholds == (Thresholds{}) {
-		thresholds = DefaultThresholds()
-	}
 	hr := harnessRun{seen: seen, lag: tailOfHist(d.rec.lag), capHits: d.capHits, peak: d.peakInFlight,
-		cap: sc.Load.MaxInFlight, requests: d.rec.requests, interrupt: d.interrupted}
+		cap: inFlightCap, capByFDs: capByFDs, requests: d.rec.requests, interrupt: d.interrupted}
 	if sc.Load.Duration > 0 {
 		hr.requested = float64(m.Assigned) / sc.Load.Duration.Seconds()
 		hr.achieved = float64(d.rec.requests) / max(d.rec.lastSent-sc.Load.Warmup, sc.Load.Duration).Seconds()
 	}
-	health, behind := hr.assess(thresholds)
+	health, behind := hr.assess(opt.thresholds())
 	m.Harness, m.Behind = &health, behind
 	for _, h := range []struct {
 		dst *string

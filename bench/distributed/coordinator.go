@@ -22,6 +22,7 @@ import (
 	"github.com/fanbench/fanbench/bench"
 	"github.com/fanbench/fanbench/reports"
 	"github.com/fanbench/fanbench/scenarios"
+	"github.com/fanbench/fanbench/strategies"
 )
 
 // Options configure the coordinator of a distributed run. The zero value
@@ -135,7 +136,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (res *reports
 		}
 	}()
 	for _, s := range sc.Strategies {
-		if s.Name == "external" {
+		if s.Name == strategies.NameExternal {
 			return nil, errors.New("strategy external cannot run distributed: its service is the user's own; run it without --workers")
 		}
 	}

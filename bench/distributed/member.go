@@ -133,13 +133,21 @@ func joinPool(ctx context.Context, role string, opt MemberOptions) error {
 			respond(m, Reply{Error: fmt.Sprintf("bad claim: %v", err)})
 			return
 		}
-		if r := run.Load(); r != nil {
-			respond(m, Reply{Error: fmt.Sprintf("%s is busy with run %s", opt.Name, *r)})
+		// Reserve the member here, not in the loop that takes the claim: a
+		// second claim handled in between would pass a mere check.
+		id := c.Run
+		if !run.CompareAndSwap(nil, &id) {
+			if r := run.Load(); r != nil {
+				respond(m, Reply{Error: fmt.Sprintf("%s is busy with run %s", opt.Name, *r)})
+			} else {
+				respond(m, Reply{Error: opt.Name + " is busy"})
+			}
 			return
 		}
 		select {
 		case claims <- claimed{c, m}:
 		case <-quit:
+			run.Store(nil)
 			respond(m, Reply{Error: opt.Name + " is shutting down"})
 		}
 	})
@@ -174,8 +182,7 @@ func joinPool(ctx context.Context, role string, opt MemberOptions) error {
 		case <-tick.C:
 			announce()
 		case c := <-claims:
-			id := c.claim.Run
-			run.Store(&id)
+			id := c.claim.Run // the claim handler reserved the member for it
 			s, err := newSession(sctx, nc, role, opt, c.claim)
 			if err != nil {
 				run.Store(nil)
