@@ -176,7 +176,9 @@ func (o *outDir) commit() error {
 		case p == o.staging || slices.Contains(names, n):
 		case strings.HasPrefix(n, stagingPrefix) && e.IsDir():
 			os.RemoveAll(p) // a killed run's; RemoveAll never follows symlinks
-		case !e.IsDir() && (old[n] || ownStrategyFile(n)):
+		case !e.IsDir() && (old[n] || (old == nil && ownStrategyFile(n))):
+			// With a manifest, only the files it lists are fanbench's; the
+			// suffix rule is for directories of runs older than it.
 			os.Remove(p) // a symlink is removed itself, never its target
 		}
 	}

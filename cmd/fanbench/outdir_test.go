@@ -75,8 +75,10 @@ func TestOutDirSafety(t *testing.T) {
 	if err := os.Symlink(target, bin); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644); err != nil {
-		t.Fatal(err)
+	for _, mine := range []string{"notes.txt", "baseline.hgrm"} { // the user's, whatever their suffix
+		if err := os.WriteFile(filepath.Join(out, mine), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// A run with --force that fails after it started (an unreachable
@@ -109,8 +111,10 @@ func TestOutDirSafety(t *testing.T) {
 			t.Errorf("%s is left from the earlier run (or the staging); want it removed", name)
 		}
 	}
-	if got["notes.txt"] != "mine" {
-		t.Errorf("notes.txt = %q; want the user's file left alone", got["notes.txt"])
+	for _, mine := range []string{"notes.txt", "baseline.hgrm"} {
+		if got[mine] != "mine" {
+			t.Errorf("%s = %q; want the user's file left alone (the manifest says what is fanbench's)", mine, got[mine])
+		}
 	}
 	if !strings.Contains(got["results.json"], `"sequential"`) || strings.Contains(got["results.json"], `"errgroup"`) {
 		t.Error("results.json is not the new run's (sequential only)")
