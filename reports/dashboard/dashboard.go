@@ -124,8 +124,9 @@ type Server struct {
 }
 
 type client struct {
-	ch      chan []byte
-	dropped atomic.Int64
+	ch       chan []byte
+	dropped  atomic.Int64
+	gotFinal atomic.Bool // the final tables reached this page's queue
 }
 
 // Start listens on cfg.Addr and serves the dashboard until Close.
@@ -234,35 +235,51 @@ func (s *Server) flush() {
 	for _, u := range ev.Updates {
 		s.apply(u)
 	}
-	if s.final != nil {
-		ev.Final = s.final
-	}
+	final := s.final
 	clients := make([]*client, 0, len(s.clients))
 	for c := range s.clients {
 		clients = append(clients, c)
 	}
 	s.mu.Unlock()
-	if len(ev.Updates) == 0 && ev.Final == nil {
-		return
+	// A page gets the final tables once: with the first flush after Finish
+	// whose event it had room for; after that, updates only.
+	var update, withFinal []byte
+	if len(ev.Updates) > 0 {
+		update = sseEvent("update", ev)
 	}
-	name := "update"
-	if ev.Final != nil {
-		name = "final"
+	if final != nil {
+		ev.Final = final
+		withFinal = sseEvent("final", ev)
 	}
-	data, err := json.Marshal(ev)
-	if err != nil { // only plain numbers and strings: cannot happen
-		return
-	}
-	msg := []byte("event: " + name + "\ndata: " + string(data) + "\n\n")
 	for _, c := range clients {
+		msg := update
+		last := withFinal != nil && !c.gotFinal.Load()
+		if last {
+			msg = withFinal
+		}
+		if msg == nil {
+			continue
+		}
 		select {
 		case c.ch <- msg:
 			s.pushed.Add(1)
+			if last {
+				c.gotFinal.Store(true)
+			}
 		default: // a client that does not keep up never holds the run
 			c.dropped.Add(1)
 			s.dropped.Add(1)
 		}
 	}
+}
+
+// sseEvent is ev as one Server-Sent Event named name.
+func sseEvent(name string, ev event) []byte {
+	data, err := json.Marshal(ev)
+	if err != nil { // only plain numbers and strings: cannot happen
+		return nil
+	}
+	return []byte("event: " + name + "\ndata: " + string(data) + "\n\n")
 }
 
 // apply adds u to its strategy's history; s.mu is held.

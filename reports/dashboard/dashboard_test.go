@@ -177,4 +177,15 @@ func TestOneEventPerInterval(t *testing.T) {
 	if snap := d.snapshot(); len(snap.Series[0].T) != 1 {
 		t.Errorf("after a repeat's first second: %v; want a history of that second only", snap.Series[0].T)
 	}
+	// The page had its final tables: later flushes send it updates only,
+	// and nothing when there is nothing new.
+	if msg := <-c.ch; !strings.HasPrefix(string(msg), "event: update") {
+		t.Errorf("after the final event: %.80q; want an update, not the final tables again", msg)
+	}
+	d.flush()
+	select {
+	case msg := <-c.ch:
+		t.Errorf("a flush with nothing new sent %.80q; want nothing", msg)
+	default:
+	}
 }
