@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -144,6 +145,28 @@ func (p *proc) waitFor(t *testing.T, s string, timeout time.Duration) {
 			t.Fatalf("%s did not say %q within %v:\n%s", p.name, s, timeout, p.stderr())
 		}
 	}
+}
+
+// waitMeasuring waits, after the coordinator said "workers start at
+// HH:MM:SS.mmm", until into seconds past the end of the scenario's 1s
+// warm-up of that agreed start: a point in the run's own schedule, however
+// late the machine made the start.
+func (p *proc) waitMeasuring(t *testing.T, into time.Duration) {
+	t.Helper()
+	m := regexp.MustCompile(`workers start at (\d\d:\d\d:\d\d\.\d\d\d)`).FindStringSubmatch(p.stderr())
+	if m == nil {
+		t.Fatalf("%s has not said when the workers start:\n%s", p.name, p.stderr())
+	}
+	now := time.Now().UTC()
+	clock, err := time.Parse("15:04:05.000", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(now.Year(), now.Month(), now.Day(), clock.Hour(), clock.Minute(), clock.Second(), clock.Nanosecond(), time.UTC)
+	if start.Sub(now) > 12*time.Hour { // the start was before midnight
+		start = start.AddDate(0, 0, -1)
+	}
+	time.Sleep(time.Until(start.Add(time.Second + into))) // warm-up, then into the measurement
 }
 
 // exit waits for the process and returns its exit code.
@@ -328,7 +351,7 @@ func TestDistributedWorkerKilled(t *testing.T) {
 		"--serve", "sut", "--scenario", sc, "--out", out)
 	coord.waitFor(t, "workers start at", 30*time.Second)
 	c.workers[1].waitFor(t, "part 1 of 3", 10*time.Second)
-	time.Sleep(2500 * time.Millisecond) // into the measurement
+	coord.waitMeasuring(t, time.Second)
 	if err := c.workers[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +430,7 @@ func TestDistributedInterrupt(t *testing.T) {
 	coord := startProc(t, "coordinator", nil, bin, "run", "--workers", "3", "--nats-url", machineNATS, "--pool", c.pool,
 		"--serve", "sut", "--scenario", sc, "--out", out, "--allow-saturated")
 	coord.waitFor(t, "workers start at", 30*time.Second)
-	time.Sleep(2500 * time.Millisecond) // into the measurement
+	coord.waitMeasuring(t, time.Second)
 	if err := coord.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
