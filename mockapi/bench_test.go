@@ -22,18 +22,27 @@ func BenchmarkServeHTTP(b *testing.B) {
 		name string
 		ids  int // distinct ids cycled through
 		cfg  Config
+		seq  bool // a driver run's consecutive ids, not scattered ones
 	}{
 		// Fresh ids (a 1M-id ledger being filled), each processed and applied.
-		{"fresh ids", 1 << 20, Config{Idempotency: "off"}},
+		{"fresh ids", 1 << 20, Config{Idempotency: "off"}, false},
+		{"fresh driver ids", 1 << 20, Config{Idempotency: "off"}, true},
 		// 1024 ids: after the first round every arrival is a replay.
-		{"replays", 1 << 10, Config{}},
-		{"fresh ids with rate limit headers", 1 << 20, Config{Idempotency: "off", RateLimit: &RateLimit{RPS: 1e9, Burst: 1 << 30}}},
-		{"fresh ids with errors and faults drawn", 1 << 20, Config{Idempotency: "off", Errors: []ErrorRule{{Status: 503, Rate: 0.0001}}, Faults: []Fault{{Kind: FaultReset, Rate: 0}}}},
+		{"replays", 1 << 10, Config{}, false},
+		{"fresh ids with rate limit headers", 1 << 20, Config{Idempotency: "off", RateLimit: &RateLimit{RPS: 1e9, Burst: 1 << 30}}, false},
+		{"fresh ids with errors and faults drawn", 1 << 20, Config{Idempotency: "off", Errors: []ErrorRule{{Status: 503, Rate: 0.0001}}, Faults: []Fault{{Kind: FaultReset, Rate: 0}}}, false},
 	}
 	all := benchIDs(1 << 20)
+	driver := make([]string, 1<<20)
+	for i := range driver {
+		driver[i] = formatKey(sequentialID(uint64(i)))
+	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			ids := all[:c.ids]
+			if c.seq {
+				ids = driver[:c.ids]
+			}
 			a := newAPI(b, "a", c.cfg)
 			req, err := http.NewRequest(http.MethodPost, "/orders", http.NoBody)
 			if err != nil {
@@ -75,12 +84,12 @@ func BenchmarkServeHTTPParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkLedgerBytesPerID fills a ledger with 1e6 ids and reports the live
-// heap it takes per id.
+// BenchmarkLedgerBytesPerID fills a ledger with 1e6 consecutive ids (a
+// driver run) and reports the live heap it takes per id.
 func BenchmarkLedgerBytesPerID(b *testing.B) {
 	var perID float64
 	for b.Loop() {
-		perID = ledgerBytesPerID(1_000_000)
+		perID = ledgerBytesPerID(1_000_000, sequentialID)
 	}
 	b.ReportMetric(perID, "B/id")
 }

@@ -2,7 +2,6 @@ package mockapi
 
 import (
 	"fmt"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,14 +12,15 @@ import (
 //
 // Layout: ledgerShards mutex-guarded shards, each with two generations of
 // records. A generation holds driver ids (16 lowercase hex digits, and the
-// ids the mock generates) in an idTable keyed by the id's own 64 bits, and
-// every other Idempotency-Key verbatim in a map: an arbitrary key can never
-// alias another key or a hex id, so no hash collision can make one client's
-// key replay another's. A slot is 32 bytes: two int64 microsecond offsets
-// from the ledger's epoch (they do not wrap for 292,000 years), the 64-bit
-// body fingerprint, two uint16 counters and one packed uint32 (last status
-// and flags); with the 8-byte key that is 40 bytes per table position,
-// 54-61 bytes per id measured (TestLedgerBytesPerID, BenchmarkLedgerBytesPerID).
+// ids the mock generates) in an idTable keyed by the id's own 64 bits, in
+// chunks of 64 ids of one block of consecutive ids, and every other
+// Idempotency-Key verbatim
+// in a map: an arbitrary key can never alias another key or a hex id, so no
+// hash collision can make one client's key replay another's. A slot is 24
+// bytes (the 64-bit body fingerprint, both times as 44-bit microsecond
+// offsets from the shard's epoch, the counters, the last status and the
+// flags); a run's consecutive ids cost about 25 bytes each, scattered ids
+// about 57 (TestLedgerBytesPerID, BenchmarkLedgerBytesPerID).
 //
 // Capacity: a ledger keeps at most its capacity of ids (SetCapacity; a new
 // ledger is unbounded, an API's takes Limits.LedgerCapacity). When a
@@ -29,20 +29,22 @@ import (
 // of its capacity and evicts the oldest ids first. Lookups of an evicted id
 // find nothing: once Evicted > 0, a missing id may have arrived.
 //
-// Counters saturate at 65535; statuses above 1023 are not representable
-// (HTTP uses 100-599).
+// Arrivals saturate at 131,071 and effects at 2,047 per id; statuses
+// outside 100-599 are recorded as 0; times more than 203 days after the
+// epoch read as that bound (see slot).
 type Ledger struct {
 	shards [ledgerShards]ledgerShard
 	genCap atomic.Int64 // ids per generation per shard; 0: unbounded
 }
 
-const ledgerShards = 64
+const ledgerShards = 1 << laneBits
 
 type ledgerShard struct {
 	mu       sync.Mutex
 	epoch    time.Time
 	cur, old generation
 	evicted  uint64
+	lane     uint64   // which ids this shard holds (see idTable)
 	stagger  float64  // spreads this shard's table growth (see idTable)
 	_        [64]byte // keep neighbouring shards' locks off this cache line
 }
@@ -61,42 +63,81 @@ type key struct {
 	name string
 }
 
-// slot is one id's record. first and success are microseconds since the
-// shard's epoch plus one, so 0 means "never".
+// slot is one id's record, 24 bytes: the 64-bit body fingerprint and two
+// packed words.
+//
+//	w1: first arrival (44 bits) | arrivals (17 bits) | flags (3 bits)
+//	w2: first success (44 bits) | effects (11 bits) | last status (9 bits)
+//
+// Times are microseconds since the shard's epoch plus one (0: never); 44
+// bits reach 203 days past the epoch, and later times read as that bound.
+// Arrivals saturate at 131,071 and effects at 2,047. The status is kept as
+// status−99 (1..500 for 100..599; 0: none, or the connection was cut).
 type slot struct {
-	first, success    int64
-	fp                uint64 // FNV-1a 64 of the body the key is bound to
-	arrivals, effects uint16
-	meta              uint32 // status:10 | inflight:1 | undone:1 | compensatedEarly:1
+	fp     uint64 // FNV-1a 64 of the body the key is bound to
+	w1, w2 uint64
 }
 
 const (
-	statusBits  = 10
-	statusMask  = 1<<statusBits - 1
-	inflightBit = 1 << statusBits
+	timeBits     = 44
+	timeMask     = 1<<timeBits - 1
+	arrivalsMask = 1<<17 - 1
+	effectsMask  = 1<<11 - 1
+	statusMask   = 1<<9 - 1
+
+	inflightBit = 1 << (timeBits + 17)
 	// undoneBit: a compensation undid the applied effect.
 	undoneBit = inflightBit << 1
 	// earlyBit: a compensation arrived while no effect was applied.
 	earlyBit = undoneBit << 1
-	flagBits = inflightBit | undoneBit | earlyBit
 )
 
-func (s slot) status() int    { return int(s.meta & statusMask) }
-func (s slot) inflight() bool { return s.meta&inflightBit != 0 }
-
-func (s *slot) setStatus(code int) {
-	if code < 0 || code > statusMask {
-		code = 0
+func (s *slot) first() uint64   { return s.w1 & timeMask }
+func (s *slot) success() uint64 { return s.w2 & timeMask }
+func (s *slot) arrivals() int   { return int(s.w1 >> timeBits & arrivalsMask) }
+func (s *slot) effects() int    { return int(s.w2 >> timeBits & effectsMask) }
+func (s *slot) flag(bit uint64) bool {
+	return s.w1&bit != 0
+}
+func (s *slot) setFlag(bit uint64, on bool) {
+	if on {
+		s.w1 |= bit
+	} else {
+		s.w1 &^= bit
 	}
-	s.meta = s.meta&^statusMask | uint32(code)
+}
+func (s *slot) inflight() bool { return s.flag(inflightBit) }
+
+func (s *slot) setFirst(off uint64)   { s.w1 = s.w1&^timeMask | off }
+func (s *slot) setSuccess(off uint64) { s.w2 = s.w2&^timeMask | off }
+
+func (s *slot) addArrival() {
+	if s.arrivals() < arrivalsMask {
+		s.w1 += 1 << timeBits
+	}
 }
 
-func (s *slot) setInflight(on bool) {
-	if on {
-		s.meta |= inflightBit
-	} else {
-		s.meta &^= inflightBit
+func (s *slot) addEffect() {
+	if s.effects() < effectsMask {
+		s.w2 += 1 << timeBits
 	}
+}
+
+const statusShift = timeBits + 11
+
+func (s *slot) status() int {
+	if c := int(s.w2 >> statusShift & statusMask); c != 0 {
+		return c + 99
+	}
+	return 0
+}
+
+func (s *slot) setStatus(code int) {
+	c := uint64(0)
+	if code >= 100 && code <= 599 {
+		c = uint64(code - 99)
+	}
+	s.w2 = s.w2&^(statusMask<<statusShift) | c<<statusShift
 }
 
 // Entry is the record of one id in a Ledger.
@@ -130,6 +171,7 @@ func newLedger(now time.Time) *Ledger {
 	for i := range l.shards {
 		sh := &l.shards[i]
 		sh.epoch = now
+		sh.lane = uint64(i)
 		sh.stagger = float64(i) / ledgerShards
 		sh.cur, sh.old = sh.newGeneration(), sh.newGeneration()
 	}
@@ -139,7 +181,7 @@ func newLedger(now time.Time) *Ledger {
 // newGeneration returns an empty generation; the shards' staggered
 // initial capacities keep their growth out of step (see idTable).
 func (sh *ledgerShard) newGeneration() generation {
-	return generation{ids: newIDTable(sh.stagger)}
+	return generation{ids: newIDTable(sh.lane, sh.stagger)}
 }
 
 // MinLedgerCapacity is the smallest capacity SetCapacity takes: one id per
@@ -169,11 +211,10 @@ func (l *Ledger) Evicted() uint64 {
 	return n
 }
 
-// shard returns k's shard and its hash. Driver ids may be sequential, so
-// the key is mixed; the low bits pick the shard, the table uses the high.
+// shard returns k's shard (its lane, see idTable) and its chunk hash.
 func (l *Ledger) shard(k key) (*ledgerShard, uint64) {
-	h := mix64(k.bits)
-	return &l.shards[h%ledgerShards], h
+	h := chunkHash(k.bits)
+	return &l.shards[laneOf(k.bits, h)], h
 }
 
 func (g *generation) get(k key, h uint64) *slot {
@@ -246,23 +287,17 @@ func (sh *ledgerShard) each(fn func(id string, s slot) bool) bool {
 }
 
 // offset converts t to the slot's encoding (µs since epoch, +1; times
-// before the epoch read as the epoch).
-func offset(epoch, t time.Time) int64 {
-	return int64(max(t.Sub(epoch)/time.Microsecond, 0)) + 1
+// before the epoch read as the epoch, times past the 44-bit range as its
+// end).
+func offset(epoch, t time.Time) uint64 {
+	return uint64(min(max(t.Sub(epoch)/time.Microsecond, 0), timeMask-1)) + 1
 }
 
-func at(epoch time.Time, off int64) time.Time {
+func at(epoch time.Time, off uint64) time.Time {
 	if off == 0 {
 		return time.Time{}
 	}
 	return epoch.Add(time.Duration(off-1) * time.Microsecond)
-}
-
-func sat16(v uint16) uint16 {
-	if v == math.MaxUint16 {
-		return v
-	}
-	return v + 1
 }
 
 // arrive records an arrival of k at now and returns its arrival number
@@ -275,25 +310,25 @@ func (l *Ledger) arrive(k key, now time.Time, fp uint64, idem bool) (int, decisi
 	genCap := int(l.genCap.Load())
 	sh.mu.Lock()
 	s := sh.upsert(k, h, genCap)
-	if s.first == 0 {
-		s.first = offset(sh.epoch, now)
+	if s.first() == 0 {
+		s.setFirst(offset(sh.epoch, now))
 	}
-	s.arrivals = sat16(s.arrivals)
+	s.addArrival()
 	d := decideProcess
 	if idem {
 		switch {
-		case (s.inflight() || s.effects > 0) && s.fp != fp:
+		case (s.inflight() || s.effects() > 0) && s.fp != fp:
 			d = decideMismatch
 		case s.inflight():
 			d = decideConflict
-		case s.effects > 0:
+		case s.effects() > 0:
 			d = decideReplay
 		default:
-			s.setInflight(true)
+			s.setFlag(inflightBit, true)
 			s.fp = fp
 		}
 	}
-	n := int(s.arrivals)
+	n := s.arrivals()
 	sh.mu.Unlock()
 	return n, d
 }
@@ -310,16 +345,16 @@ func (l *Ledger) finish(k key, now time.Time, status int, applied, claimed bool)
 		return
 	}
 	if applied {
-		s.effects = sat16(s.effects)
-		if s.success == 0 {
-			s.success = offset(sh.epoch, now)
+		s.addEffect()
+		if s.success() == 0 {
+			s.setSuccess(offset(sh.epoch, now))
 		}
-		if s.meta&earlyBit != 0 {
-			s.meta |= undoneBit // compensated before it arrived
+		if s.flag(earlyBit) {
+			s.setFlag(undoneBit, true) // compensated before it arrived
 		}
 	}
 	if claimed {
-		s.setInflight(false)
+		s.setFlag(inflightBit, false)
 	}
 	s.setStatus(status)
 	sh.mu.Unlock()
@@ -336,11 +371,11 @@ func (l *Ledger) compensate(k key) bool {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s := sh.upsert(k, h, genCap)
-	if s.effects > 0 {
-		s.meta |= undoneBit
+	if s.effects() > 0 {
+		s.setFlag(undoneBit, true)
 		return true
 	}
-	s.meta |= earlyBit
+	s.setFlag(earlyBit, true)
 	return false
 }
 
@@ -364,13 +399,13 @@ func (l *Ledger) lookup(k key) (Entry, bool) {
 
 func (s slot) entry(epoch time.Time) Entry {
 	return Entry{
-		FirstArrival:     at(epoch, s.first),
-		FirstSuccess:     at(epoch, s.success),
-		Arrivals:         int(s.arrivals),
-		Effects:          int(s.effects),
+		FirstArrival:     at(epoch, s.first()),
+		FirstSuccess:     at(epoch, s.success()),
+		Arrivals:         s.arrivals(),
+		Effects:          s.effects(),
 		LastStatus:       s.status(),
-		Undone:           s.meta&undoneBit != 0,
-		CompensatedEarly: s.meta&earlyBit != 0,
+		Undone:           s.flag(undoneBit),
+		CompensatedEarly: s.flag(earlyBit),
 	}
 }
 
@@ -433,18 +468,18 @@ func (l *Ledger) Summary() LedgerSummary {
 		sum.IDs += sh.len()
 		sum.Evicted += sh.evicted
 		sh.each(func(_ string, s slot) bool {
-			sum.Arrivals += int(s.arrivals)
-			sum.Effects += int(s.effects)
-			if s.effects > 0 {
+			sum.Arrivals += s.arrivals()
+			sum.Effects += s.effects()
+			if s.effects() > 0 {
 				sum.Applied++
 			}
-			if s.arrivals > 1 {
+			if s.arrivals() > 1 {
 				sum.DuplicateDeliveries++
 			}
-			if s.effects > 1 {
+			if s.effects() > 1 {
 				sum.DuplicateEffects++
 			}
-			if s.meta&undoneBit != 0 {
+			if s.flag(undoneBit) {
 				sum.Undone++
 			}
 			return true

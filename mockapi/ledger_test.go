@@ -1,6 +1,7 @@
 package mockapi
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"testing"
@@ -140,7 +141,9 @@ func TestLedgerCapacity(t *testing.T) {
 	}
 }
 
-// TestLedgerBytesPerID documents the ledger's memory per id.
+// TestLedgerBytesPerID documents the ledger's memory per id: a run's
+// consecutive driver ids fill whole chunks (24 B slots, the table's share
+// is under 1 B), scattered ids pay a table position and a one-slot chunk.
 func TestLedgerBytesPerID(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates a large ledger")
@@ -148,24 +151,35 @@ func TestLedgerBytesPerID(t *testing.T) {
 	// The staggered shards keep the cost flat across sizes (a Go map would
 	// swing between ~27 and ~56 B/id); BenchmarkLedgerBytesPerID does 1e6.
 	for _, n := range []int{50_000, 170_000, 300_000} {
-		b := ledgerBytesPerID(n)
-		t.Logf("%7d ids: %.1f B/id", n, b)
+		b := ledgerBytesPerID(n, sequentialID)
+		t.Logf("%7d consecutive ids: %.1f B/id", n, b)
+		if b > 28 {
+			t.Errorf("%d consecutive ids: %.1f B/id; want <= 28", n, b)
+		}
+		b = ledgerBytesPerID(n, scatteredID)
+		t.Logf("%7d scattered ids: %.1f B/id", n, b)
 		if b > 64 {
-			t.Errorf("%d ids: %.1f B/id; want <= 64", n, b)
+			t.Errorf("%d scattered ids: %.1f B/id; want <= 64", n, b)
 		}
 	}
 }
 
-// ledgerBytesPerID fills a fresh ledger with n sequential driver ids and
+// sequentialID is the i-th id of a driver run (salt 0x5eed in the high
+// bits, the sequence in the low); scatteredID spreads ids over the key
+// space the way generated ids are.
+func sequentialID(i uint64) uint64 { return 0x5eed<<32 | i }
+func scatteredID(i uint64) uint64  { return mix64(i + 1) }
+
+// ledgerBytesPerID fills a fresh ledger with n ids (the i-th is id(i)) and
 // returns the live heap it added, per id.
-func ledgerBytesPerID(n int) float64 {
+func ledgerBytesPerID(n int, id func(uint64) uint64) float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	l := newLedger(time.Now())
 	now := time.Now()
-	for k := range uint64(n) {
-		l.arrive(key{bits: k}, now, 0, true)
+	for i := range uint64(n) {
+		l.arrive(key{bits: id(i)}, now, 0, true)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -174,29 +188,91 @@ func ledgerBytesPerID(n int) float64 {
 }
 
 func TestIDTable(t *testing.T) {
-	tb := newIDTable(0.5)
-	keys := []uint64{0, 1, 2, 1 << 63, ^uint64(0)}
-	for k := uint64(3); k < 5000; k++ {
-		keys = append(keys, k*0x9e3779b97f4a7c15)
+	const lane = 37
+	tb := newIDTable(lane, 0.5)
+	// laneID is the id of lane's bit j in block blk.
+	laneID := func(blk, j uint64) uint64 { return blk<<blockShift | j<<laneBits | (lane^mix64(blk))&(1<<laneBits-1) }
+	keys := []uint64{laneID(0, 0), laneID(0, 63), laneID(1, 0), laneID(1<<52-1, 63), laneID(1<<51, 1)}
+	for k := uint64(3); k < 3000; k++ {
+		keys = append(keys, laneID(k*0x9e3779b97f4a7c15>>blockShift, k%chunkIDs)) // scattered
+	}
+	// Dense runs filled out of order (the way concurrent arrivals come):
+	// every insertion position in a chunk, every growth of its array.
+	perm := rand.New(rand.NewPCG(1, 2)).Perm(3 * chunkIDs)
+	for _, p := range perm {
+		keys = append(keys, laneID(1<<30+uint64(p/chunkIDs), uint64(p%chunkIDs)))
+	}
+	for _, k := range keys {
+		if laneOf(k, chunkHash(k)) != lane {
+			t.Fatalf("test id %#x is of lane %d; want %d", k, laneOf(k, chunkHash(k)), lane)
+		}
 	}
 	for i, k := range keys {
-		tb.upsert(k, mix64(k)).arrivals = uint16(i + 1)
+		s := tb.upsert(k, chunkHash(k))
+		if *s != (slot{}) {
+			t.Fatalf("upsert(%#x) of a new id = %+v; want a zero slot", k, *s)
+		}
+		s.fp = uint64(i + 1)
+		for j := range keys[:i+1] { // every earlier id kept its slot
+			if j%97 == 0 || j >= i-3 {
+				if g := tb.get(keys[j], chunkHash(keys[j])); g == nil || g.fp != uint64(j+1) {
+					t.Fatalf("after inserting %#x, get(%#x) = %+v; want fp %d", k, keys[j], g, j+1)
+				}
+			}
+		}
 	}
 	if tb.len() != len(keys) {
 		t.Fatalf("len = %d; want %d", tb.len(), len(keys))
 	}
 	for i, k := range keys {
-		s := tb.get(k, mix64(k))
-		if s == nil || s.arrivals != uint16(i+1) {
-			t.Fatalf("get(%#x) = %+v; want arrivals %d", k, s, i+1)
+		if s := tb.upsert(k, chunkHash(k)); s.fp != uint64(i+1) {
+			t.Fatalf("upsert of a present id %#x = %+v; want fp %d", k, *s, i+1)
 		}
 	}
-	if s := tb.get(12345, mix64(12345)); s != nil {
-		t.Fatalf("get of a missing key = %+v; want nil", s)
+	for _, k := range []uint64{laneID(12345, 0), laneID(1<<30+3, 0), laneID(1, 1)} {
+		if s := tb.get(k, chunkHash(k)); s != nil {
+			t.Fatalf("get of a missing key %#x = %+v; want nil", k, s)
+		}
 	}
-	seen := 0
-	tb.each(func(uint64, slot) bool { seen++; return true })
-	if seen != len(keys) {
-		t.Fatalf("each visited %d; want %d", seen, len(keys))
+	seen := map[uint64]uint64{}
+	tb.each(func(k uint64, s slot) bool { seen[k] = s.fp; return true })
+	if len(seen) != len(keys) {
+		t.Fatalf("each visited %d; want %d", len(seen), len(keys))
+	}
+	for i, k := range keys {
+		if seen[k] != uint64(i+1) {
+			t.Fatalf("each gave %#x fp %d; want %d", k, seen[k], i+1)
+		}
+	}
+}
+
+// TestSlotFields: every packed field round-trips at its bounds and leaves
+// the others alone.
+func TestSlotFields(t *testing.T) {
+	var s slot
+	s.setFirst(timeMask)
+	s.setSuccess(1)
+	s.setStatus(599)
+	s.setFlag(undoneBit, true)
+	for range arrivalsMask + 5 {
+		s.addArrival()
+	}
+	for range effectsMask + 5 {
+		s.addEffect()
+	}
+	if s.first() != timeMask || s.success() != 1 || s.status() != 599 || !s.flag(undoneBit) || s.flag(earlyBit) || s.inflight() ||
+		s.arrivals() != arrivalsMask || s.effects() != effectsMask {
+		t.Fatalf("slot = first %d success %d status %d undone %v early %v inflight %v arrivals %d effects %d",
+			s.first(), s.success(), s.status(), s.flag(undoneBit), s.flag(earlyBit), s.inflight(), s.arrivals(), s.effects())
+	}
+	for _, c := range []struct{ in, want int }{{100, 100}, {200, 200}, {0, 0}, {99, 0}, {600, 0}, {1023, 0}} {
+		s.setStatus(c.in)
+		if s.status() != c.want || s.effects() != effectsMask || s.success() != 1 {
+			t.Fatalf("setStatus(%d): status %d effects %d success %d; want %d, %d, 1", c.in, s.status(), s.effects(), s.success(), c.want, effectsMask)
+		}
+	}
+	epoch := time.Unix(1_700_000_000, 0)
+	if got := at(epoch, offset(epoch, epoch.Add(300*24*time.Hour))); !got.Equal(epoch.Add(time.Duration(timeMask-1) * time.Microsecond)) {
+		t.Fatalf("a time past the 44-bit range reads as %v after the epoch; want the bound", got.Sub(epoch))
 	}
 }

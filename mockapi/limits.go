@@ -8,7 +8,7 @@ import (
 // Defaults of the Limits fields left 0.
 const (
 	DefaultMaxBodyBytes   = 1 << 20 // 1 MiB
-	DefaultLedgerCapacity = 1 << 22 // 4,194,304 ids: about 240 MB of ledger
+	DefaultLedgerCapacity = 1 << 22 // 4,194,304 ids: 100-250 MB of ledger
 )
 
 // Limits bound what one API accepts. The zero value takes every default.
