@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -126,11 +125,7 @@ func reportRuns(b *testing.B, runs []runFigures) {
 		for i, r := range runs {
 			v[i] = get(r)
 		}
-		slices.Sort(v)
-		if len(v)%2 == 1 {
-			return v[len(v)/2]
-		}
-		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		return medianOf(v)
 	}
 	b.ReportMetric(median(func(r runFigures) float64 { return r.p50 }), "p50-ms")
 	b.ReportMetric(median(func(r runFigures) float64 { return r.p99 }), "p99-ms")

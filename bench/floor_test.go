@@ -259,3 +259,79 @@ func TestFloorKnee(t *testing.T) {
 	}
 	t.Logf("knee: floor %.0f sends/s", last)
 }
+
+// BenchmarkFloorRatio measures errgroup's CPU per send against the floor's
+// in pairs: each op runs errgroup (the whole engine: driver, front, legs,
+// mocks with their ledgers, recorder, harness monitor) and the floor
+// program at the same load, one right after the other (alternating which
+// goes first), and keeps their ratio. Pairing cancels the machine's drift
+// between runs, which moves either figure by ±10% here; the reported
+// x-floor is the median of the pairs' ratios. Two loads: BenchmarkStrategy's
+// (a = 5ms, b = 10ms, 200/s) and zero-latency APIs at 1,000/s, where the
+// runtime's idle work weighs less per send.
+func BenchmarkFloorRatio(b *testing.B) {
+	loads := []struct {
+		name string
+		aLat time.Duration
+		bLat time.Duration
+		rate float64
+	}{
+		{"200/s", floorA, floorB, floorRate},
+		{"1000/s zero latency", 0, 0, 1000},
+	}
+	for _, l := range loads {
+		b.Run(l.name, func(b *testing.B) {
+			sc := fixedScenario(l.aLat, l.bLat, l.rate, floorMeasure, "errgroup")
+			sc.Load.Warmup = floorWarmup
+			var ratios, eg, fl []float64
+			i := 0
+			for b.Loop() {
+				var e, f float64
+				runE := func() {
+					res, err := Run(b.Context(), sc, Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					s := res.Strategies[0]
+					if s.Outcomes.Both != s.Requests {
+						b.Fatalf("errgroup: %+v of %d sends delivered; the benchmark wants a clean run", s.Outcomes, s.Requests)
+					}
+					e = s.CPUUsPerSend
+				}
+				runF := func() {
+					r := runFloor(b, l.aLat, l.bLat, l.rate, floorWarmup, floorMeasure)
+					if r.failed > 0 {
+						b.Fatalf("%d floor sends failed; the benchmark wants a clean run", r.failed)
+					}
+					f = r.cpuUsPerSend
+				}
+				if i%2 == 0 {
+					runE()
+					runF()
+				} else {
+					runF()
+					runE()
+				}
+				i++
+				if f > 0 {
+					ratios, eg, fl = append(ratios, e/f), append(eg, e), append(fl, f)
+				}
+			}
+			if len(ratios) == 0 {
+				return
+			}
+			b.ReportMetric(medianOf(ratios), "x-floor")
+			b.ReportMetric(medianOf(eg), "errgroup-cpu-us/send")
+			b.ReportMetric(medianOf(fl), "floor-cpu-us/send")
+		})
+	}
+}
+
+// medianOf returns the median of v (v is reordered).
+func medianOf(v []float64) float64 {
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}

@@ -2,7 +2,6 @@ package strategies
 
 import (
 	"context"
-	"errors"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -34,27 +33,33 @@ func (*Errgroup) Name() string { return NameErrgroup }
 // Combine implements Strategy: the user waits for the slower leg.
 func (*Errgroup) Combine() Combine { return CombineMax }
 
-// errLegFailed makes a failed leg cancel its sibling when CancelOnError is set.
-var errLegFailed = errors.New("strategies: leg failed")
-
-// Send implements Strategy.
+// Send implements Strategy. Leg b runs in an errgroup goroutine and leg a
+// in the caller's (the front's handler, whose stack has already grown to
+// what net/http needs): one goroutine per send instead of two, and none of
+// the stack growth a fresh goroutine pays on the way into net/http
+// (copystack was 8% of the CPU profile at 200/s, 3% after). Against the
+// floor program (BenchmarkFloorRatio, 12 pairs): 1.19 → 1.07 × at 200/s,
+// 1.16 → 1.13 × at 1,000/s. The legs still run at once; with CancelOnError
+// the first to fail cancels the other.
 func (e *Errgroup) Send(ctx context.Context, m Send) Reply {
 	var legs [2]LegResult
-	var g *errgroup.Group
+	fail := func() {}
 	if e.cancelOnError {
-		g, ctx = errgroup.WithContext(ctx)
-	} else {
-		g = new(errgroup.Group)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		fail = cancel
 	}
-	for i, leg := range [2]*Leg{e.a, e.b} {
-		g.Go(func() error {
-			legs[i] = leg.Call(ctx, m)
-			if e.cancelOnError && !legs[i].OK() {
-				return errLegFailed
-			}
-			return nil
-		})
+	var g errgroup.Group
+	g.Go(func() error {
+		if legs[1] = e.b.Call(ctx, m); !legs[1].OK() {
+			fail()
+		}
+		return nil
+	})
+	if legs[0] = e.a.Call(ctx, m); !legs[0].OK() {
+		fail()
 	}
-	_ = g.Wait() // failures are in legs; the error only served to cancel
+	_ = g.Wait() // failures are in legs
 	return Reply{Status: Status(legs), Legs: legs}
 }
