@@ -82,6 +82,9 @@ type Measured struct {
 	// driver fell behind its part of the schedule.
 	Harness *reports.Harness `json:"harness,omitempty"`
 	Behind  bool             `json:"behind"`
+	// CPU is the driver process's CPU time from its first measured send
+	// until its last answer (summed over drivers by Merge).
+	CPU time.Duration `json:"cpu_ns"`
 	// Series holds the per-second counts (the percentiles are recomputed
 	// from Intervals when measurements merge).
 	Series    []reports.SeriesPoint `json:"series,omitempty"`
@@ -147,6 +150,9 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 		LastSent: d.rec.lastSent, CapHits: d.capHits, PeakInFlight: d.peakInFlight, MaxLag: d.maxLag,
 		Interrupted: d.interrupted, Series: d.rec.series.points, Intervals: d.rec.series.intervals,
 	}
+	if d.cpuStart >= 0 {
+		m.CPU = cpuTime() - d.cpuStart
+	}
 	m.Assigned = assigned(pacer, part, sc.Load.Warmup, sc.Load.Warmup+sc.Load.Duration)
 	hr := harnessRun{seen: seen, lag: tailOfHist(d.rec.lag), capHits: d.capHits, peak: d.peakInFlight,
 		cap: inFlightCap, capByFDs: capByFDs, requests: d.rec.requests, interrupt: d.interrupted}
@@ -211,6 +217,7 @@ func Merge(ms []*Measured, tags []string) (*Measured, error) {
 		out.Requests += m.Requests
 		out.OK += m.OK
 		out.WarmN += m.WarmN
+		out.CPU += m.CPU
 		for k, v := range m.StatusCodes {
 			out.StatusCodes[k] += v
 		}
@@ -237,6 +244,9 @@ func Merge(ms []*Measured, tags []string) (*Measured, error) {
 			}
 			out.Harness.InFlightPeak += m.Harness.InFlightPeak
 			out.Harness.InFlightCap += m.Harness.InFlightCap
+			if w := m.Harness.CPUWaitRatio; w != nil && (out.Harness.CPUWaitRatio == nil || *w > *out.Harness.CPUWaitRatio) {
+				out.Harness.CPUWaitRatio = w // the most contended driver's
+			}
 		}
 		for len(out.Acked) < len(m.Acked) {
 			out.Acked = append(out.Acked, 0)
@@ -346,6 +356,10 @@ type Settled struct {
 	Stats     *strategies.Stats   `json:"stats,omitempty"`
 	StatsFrom time.Time           `json:"stats_from"`
 	Phases    []reports.PhaseMark `json:"phases,omitempty"`
+	// CPU is the serve host process's CPU time (fronts, strategy, mock
+	// APIs) from Begin until Settle began: over the warm-up and the
+	// measurement, before any drain.
+	CPU time.Duration `json:"cpu_ns"`
 }
 
 // Host is the system under test of one strategy, set up as Run sets it
@@ -357,6 +371,7 @@ type Host struct {
 	r     *rig
 	tl    *timeline
 	opt   Options
+	cpu0  time.Duration // process CPU at Begin
 }
 
 // StartHost starts the mock APIs and strategy's front as Run would
@@ -388,6 +403,7 @@ func (h *Host) URL() string { return h.r.url }
 // Begin starts the scenario's fault phases for a schedule whose time zero
 // is began (on this host's clock); Settle stops them.
 func (h *Host) Begin(ctx context.Context, began time.Time) {
+	h.cpu0 = cpuTime()
 	h.tl.start(context.WithoutCancel(ctx), began.Add(h.sc.Load.Warmup))
 }
 
@@ -395,7 +411,7 @@ func (h *Host) Begin(ctx context.Context, began time.Time) {
 // (bounded by the scenario's drain_timeout, 2s when s.Interrupted), and
 // reconciles the sends against the mocks' ledgers.
 func (h *Host) Settle(ctx context.Context, s Sends) (*Settled, error) {
-	out := &Settled{Phases: h.tl.stop()}
+	out := &Settled{Phases: h.tl.stop(), CPU: cpuTime() - h.cpu0}
 	if h.r.built.Drain != nil {
 		wait := h.sc.DrainTimeout
 		if s.Interrupted {
@@ -507,6 +523,13 @@ func Summarize(sc *scenarios.Scenario, m *Measured, s *Settled) (reports.Strateg
 	r.stats[0].BreakerOpens.Store(s.BreakerOpens.A)
 	r.stats[1].BreakerOpens.Store(s.BreakerOpens.B)
 	sr = summarize(m.Strategy, sc, pacer, d, recon, r)
+	// The drivers' CPU is over the measured sends; the serve host's over
+	// the warm-up's too (it cannot tell them apart), so it is shared by
+	// every send it served.
+	if m.Requests > 0 {
+		sr.CPUUsPerSend = round3(float64(m.CPU.Microseconds())/float64(m.Requests) +
+			float64(s.CPU.Microseconds())/float64(m.Requests+m.WarmN))
+	}
 	if m.Harness != nil {
 		// The drivers' verdicts (their own processes); the serve host's
 		// mock timers are not judged here.

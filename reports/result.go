@@ -120,7 +120,10 @@ type StrategyResult struct {
 	// Errors counts user requests that got no answer, by kind.
 	Errors map[string]int64 `json:"errors"`
 	// CPUUsPerSend is the process CPU time (driver, front and mock APIs
-	// together) per send during measurement, in microseconds.
+	// together) per send during measurement, in microseconds. In a
+	// distributed run: every worker's CPU over its measured sends, plus
+	// the serve host's over the warm-up and measurement shared by all
+	// those sends.
 	CPUUsPerSend float64 `json:"cpu_us_per_send"`
 
 	Warmup WarmupResult `json:"warmup"`

@@ -96,6 +96,11 @@ func TestRunOverThreeWorkers(t *testing.T) {
 		if s.Requests != 300 || sent != 300 || assigned != 300 || h.TotalCount() != 300 {
 			t.Errorf("%s: requests %d, workers sent %d of %d assigned, histogram %d; want 300 each", s.Name, s.Requests, sent, assigned, h.TotalCount())
 		}
+		// The members share this process, so each counts its CPU: only
+		// that there is a figure can be checked here.
+		if s.CPUUsPerSend <= 0 {
+			t.Errorf("%s: cpu_us_per_send %v; want the workers' and the serve host's CPU per send", s.Name, s.CPUUsPerSend)
+		}
 		// Every send accounted (a slow machine may time some legs out: the
 		// accounting holds all the same).
 		if o := s.Outcomes; o.Both+o.AOnly+o.BOnly+o.None != 300 || s.Lost != 0 {
