@@ -172,7 +172,12 @@ func TestRelayCrashLosesNothing(t *testing.T) {
 		o := open(t, r, opt)
 		crashed := make(chan error, 1)
 		go func() {
-			time.Sleep(300 * time.Millisecond) // the fault's time, as a phase would say
+			// The crash comes once 30 of the 100 sends are committed: the
+			// rest (about 0.7s of load) arrive while the relay is down.
+			deadline := time.Now().Add(10 * time.Second)
+			for o.Stats().Committed < 30 && time.Now().Before(deadline) {
+				time.Sleep(2 * time.Millisecond)
+			}
 			crashed <- o.CrashRelay(context.Background(), 2*time.Second)
 		}()
 		load(t, o, 100, 10*time.Millisecond) // 1s: the crash is in the middle
