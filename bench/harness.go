@@ -28,6 +28,10 @@ type Thresholds struct {
 	CPU float64
 	// FDShare is the share of the descriptor limit the process may hold open.
 	FDShare float64
+	// CPUWait is how long the process's threads may wait for a CPU per
+	// unit of time they run (Linux schedstat): above it, other processes
+	// are taking the cores.
+	CPUWait float64
 }
 
 // DefaultThresholds returns the thresholds fanbench judges runs by.
@@ -38,6 +42,7 @@ func DefaultThresholds() Thresholds {
 		SchedLatencyP99: 5 * time.Millisecond,
 		CPU:             0.90,
 		FDShare:         0.90,
+		CPUWait:         1.0,
 	}
 }
 
@@ -52,6 +57,8 @@ type health struct {
 	fdWaits         int64 // of which the cap came from the descriptor budget
 	fdsPeak         int64
 	fdsLimit        int64
+	cpuWait         float64 // CPU wait per run time
+	cpuWaitKnown    bool
 	rateRequested   float64
 	rateAchieved    float64
 	interrupted     bool // a cut-short run's achieved rate says nothing
@@ -73,6 +80,9 @@ func verdict(h health, t Thresholds) (saturated bool, reasons []string) {
 	}
 	if h.cpuUtilization > t.CPU {
 		add("CPU %.0f%% of %d cores (> %.0f%%)", 100*h.cpuUtilization, h.cores, 100*t.CPU)
+	}
+	if h.cpuWaitKnown && h.cpuWait > t.CPUWait {
+		add("waited for a CPU %.1f× as long as it ran (> %.1f×): other processes hold the cores", h.cpuWait, t.CPUWait)
 	}
 	switch {
 	case h.fdWaits > 0:
@@ -155,6 +165,8 @@ func (hr harnessRun) assess(t Thresholds) (reports.Harness, bool) {
 		lagP99:          hr.lag.p99,
 		latenessP99:     hr.lateness.p99,
 		schedP99:        hr.seen.schedP99,
+		cpuWait:         hr.seen.cpuWait,
+		cpuWaitKnown:    hr.seen.cpuWaitOK,
 		capHits:         hr.capHits,
 		fdsPeak:         hr.seen.fdsPeak,
 		fdsLimit:        hr.seen.fdsLimit,
@@ -182,7 +194,17 @@ func (hr harnessRun) assess(t Thresholds) (reports.Harness, bool) {
 		InFlightPeak:      hr.peak,
 		InFlightCap:       hr.cap,
 		GoroutinesPeak:    hr.seen.goroutinesPeak,
+		CPUWaitRatio:      waitField(hr.seen.cpuWait, hr.seen.cpuWaitOK),
 	}, driverBehind(h, t)
+}
+
+// waitField is the cpu_wait_ratio field: nil where it was not measured.
+func waitField(v float64, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	r := round3(v)
+	return &r
 }
 
 // tailOfHist reads a tail from a histogram of microseconds.
@@ -198,14 +220,15 @@ func tailOfTimers(apis [2]*mockapi.API) tail {
 }
 
 // liveVerdict returns what the progress line shows about the harness: the
-// verdict's reasons over the last monitor interval (CPU, descriptors) and
+// verdict's reasons over the last monitor interval (CPU, CPU wait,
+// descriptors) and
 // so far (driver lag, mock timers).
 func liveVerdict(mon *monitor, apis [2]*mockapi.API, t Thresholds) func(*liveStats) []string {
 	return func(ls *liveStats) []string {
 		lv := mon.liveView()
 		h := health{
 			cores: mon.cores, cpuUtilization: lv.cpu, fdsPeak: lv.fds, fdsLimit: mon.fdLimit,
-			latenessP99: tailOfTimers(apis).p99,
+			latenessP99: tailOfTimers(apis).p99, cpuWait: lv.wait, cpuWaitKnown: lv.waitSet,
 		}
 		if ls != nil {
 			h.lagP99 = ls.LagP99

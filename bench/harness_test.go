@@ -18,6 +18,7 @@ func TestVerdict(t *testing.T) {
 		cores: 2, cpuUtilization: 0.18, lagP99: 300 * time.Microsecond, latenessP99: 400 * time.Microsecond,
 		schedP99: 200 * time.Microsecond, fdsPeak: 160, fdsLimit: 20000,
 		rateRequested: 1000, rateAchieved: 999.8, requestsMeasure: 10000,
+		cpuWait: 0.66, cpuWaitKnown: true,
 	}
 	with := func(f func(*health)) health { h := quiet; f(&h); return h }
 	for _, tc := range []struct {
@@ -31,6 +32,7 @@ func TestVerdict(t *testing.T) {
 			h.lagP99, h.latenessP99, h.schedP99 = th.DriverLagP99, th.MockLatenessP99, th.SchedLatencyP99
 			h.cpuUtilization, h.fdsPeak = th.CPU, 18000
 			h.rateAchieved = 990
+			h.cpuWait = th.CPUWait
 		}), nil, false},
 		{"driver lag", with(func(h *health) { h.lagP99 = 14200 * time.Microsecond }),
 			[]string{"driver lag p99 14.2ms > 5.0ms"}, true},
@@ -40,6 +42,9 @@ func TestVerdict(t *testing.T) {
 			[]string{"Go scheduler latency p99 7.0ms > 5.0ms"}, false},
 		{"CPU hog", with(func(h *health) { h.cpuUtilization = 0.97 }),
 			[]string{"CPU 97% of 2 cores (> 90%)"}, false},
+		{"CPU held by other processes", with(func(h *health) { h.cpuWait = 1.62 }),
+			[]string{"waited for a CPU 1.6× as long as it ran (> 1.0×): other processes hold the cores"}, false},
+		{"CPU wait not measured", with(func(h *health) { h.cpuWait, h.cpuWaitKnown = 5, false }), nil, false},
 		{"cap hits", with(func(h *health) { h.capHits = 312 }),
 			[]string{"in-flight cap hit 312 times"}, true},
 		{"descriptor budget", with(func(h *health) { h.capHits, h.fdWaits = 4100, 4100 }),
@@ -137,7 +142,7 @@ func TestRunHarnessSaturatedByCap(t *testing.T) {
 // machineTolerant keeps the verdict's exact rules (in-flight cap, achieved
 // rate, descriptors) and lifts its timing ones out of reach of a busy shared
 // test machine, for tests that assert a light run is healthy.
-var machineTolerant = Thresholds{DriverLagP99: time.Second, MockLatenessP99: time.Second, SchedLatencyP99: time.Second, CPU: 1, FDShare: 0.9}
+var machineTolerant = Thresholds{DriverLagP99: time.Second, MockLatenessP99: time.Second, SchedLatencyP99: time.Second, CPU: 1, FDShare: 0.9, CPUWait: 1000}
 
 // A light, healthy run is not saturated and its driver did not fall behind
 // (issue 16 item 9). The timing thresholds are generous so that a busy
@@ -202,5 +207,31 @@ func TestGraceContext(t *testing.T) {
 	cancel2()
 	if s2.Err() == nil {
 		t.Error("stop did not cancel the send context")
+	}
+}
+
+// TestCPUWaitReadsThisProcess: on Linux the threads' schedstat is read, and
+// a thread that spins for a while shows run time; the ratio of two
+// readings is finite and not negative.
+func TestCPUWaitReadsThisProcess(t *testing.T) {
+	run0, wait0, ok0 := cpuWait()
+	if !ok0 {
+		t.Skip("no /proc/self/task/*/schedstat here")
+	}
+	for end := time.Now().Add(20 * time.Millisecond); time.Now().Before(end); {
+	}
+	run1, wait1, ok1 := cpuWait()
+	if !ok1 || run1 <= run0 {
+		t.Fatalf("run time %v -> %v (ok %v); want it to grow while this test spins", run0, run1, ok1)
+	}
+	r, ok := waitRatio(run0, wait0, run1, wait1, ok0, ok1)
+	if !ok || r < 0 {
+		t.Fatalf("waitRatio = %v, %v; want a ratio >= 0", r, ok)
+	}
+	if _, ok := waitRatio(run0, wait0, run0, wait0, true, true); ok {
+		t.Error("waitRatio with no run time in between: ok; want not measured")
+	}
+	if _, ok := waitRatio(run0, wait0, run1, wait1, false, true); ok {
+		t.Error("waitRatio with an unreadable first reading: ok; want not measured")
 	}
 }

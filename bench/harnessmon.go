@@ -25,6 +25,10 @@ type monitor struct {
 	cpuBegan time.Duration
 	metrics0 []metrics.Sample
 	gcTotal0 uint64
+	// run0, wait0: the threads' run and CPU-wait time at the start (ok0:
+	// readable).
+	run0, wait0 time.Duration
+	ok0         bool
 
 	peakFDs, peakGoroutines atomic.Int64
 	mu                      sync.Mutex
@@ -38,8 +42,10 @@ type monitor struct {
 
 // liveHealth is the monitor's view over the last interval, for the progress line.
 type liveHealth struct {
-	cpu float64 // share of all cores over the last interval
-	fds int64
+	cpu     float64 // share of all cores over the last interval
+	fds     int64
+	wait    float64 // CPU wait per run time over the last interval
+	waitSet bool
 }
 
 const (
@@ -63,6 +69,7 @@ func startMonitor(window, interval time.Duration) *monitor {
 	}
 	metrics.Read(m.metrics0)
 	m.gcTotal0 = gcPauseTotal()
+	m.run0, m.wait0, m.ok0 = cpuWait()
 	m.sample()
 	go m.run()
 	return m
@@ -73,6 +80,7 @@ func (m *monitor) run() {
 	tick := time.NewTicker(m.interval)
 	defer tick.Stop()
 	lastCPU, lastAt := m.cpuBegan, m.began
+	lastRun, lastWait, lastOK := m.run0, m.wait0, m.ok0
 	for {
 		select {
 		case <-m.done:
@@ -80,10 +88,13 @@ func (m *monitor) run() {
 		case now := <-tick.C:
 			fds := m.sample()
 			cpu := cpuTime()
+			run, wait, ok := cpuWait()
 			m.mu.Lock()
 			if dt := now.Sub(lastAt); dt > 0 {
 				m.live = liveHealth{cpu: float64(cpu-lastCPU) / float64(dt) / float64(m.cores), fds: fds}
+				m.live.wait, m.live.waitSet = waitRatio(lastRun, lastWait, run, wait, lastOK, ok)
 			}
+			lastRun, lastWait, lastOK = run, wait, ok
 			if !m.cpuWindowSet && now.Sub(m.began) >= m.window {
 				m.cpuWindow, m.cpuWindowSet = cpu-m.cpuBegan, true
 			}
@@ -120,6 +131,10 @@ type monitored struct {
 	cores           int
 	elapsed         time.Duration
 	cpuTimeInWindow time.Duration
+	// cpuWait is how long the threads waited for a CPU per unit of time
+	// they ran, over the whole load (cpuWaitOK: measured).
+	cpuWait   float64
+	cpuWaitOK bool
 }
 
 // stop ends the monitor and returns what it saw.
@@ -135,6 +150,7 @@ func (m *monitor) stop() monitored {
 	}
 	now := []metrics.Sample{{Name: metricSched}, {Name: metricGC}}
 	metrics.Read(now)
+	run, wait, ok := cpuWait()
 	out := monitored{
 		schedP99:        histQuantile(m.metrics0[0].Value, now[0].Value, 0.99),
 		gcMax:           histQuantile(m.metrics0[1].Value, now[1].Value, 1),
@@ -146,6 +162,7 @@ func (m *monitor) stop() monitored {
 		elapsed:         elapsed,
 		cpuTimeInWindow: cpu,
 	}
+	out.cpuWait, out.cpuWaitOK = waitRatio(m.run0, m.wait0, run, wait, m.ok0, ok)
 	if window > 0 {
 		out.cpuUtilization = float64(cpu) / float64(window) / float64(m.cores)
 	}

@@ -5,6 +5,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,4 +73,48 @@ func TestResultsStreamCarriesTheStall(t *testing.T) {
 	if got[0].Latency < stall {
 		t.Errorf("result 0 latency %v; want ≥ %v", got[0].Latency, stall)
 	}
+}
+
+// Beside a CPU hog that keeps every core busy (two busy-loop processes per
+// core), the run is flagged: its threads wait for a CPU longer than they
+// run. The hog is real, bounded by the test and killed at its end.
+func TestRunBesideCPUHogIsSaturated(t *testing.T) {
+	if _, _, ok := cpuWait(); !ok {
+		t.Skip("no /proc/self/task/*/schedstat here: the CPU-wait rule is not measured")
+	}
+	if testing.Short() {
+		t.Skip("keeps every core busy for a few seconds")
+	}
+	var hogs []*exec.Cmd
+	t.Cleanup(func() {
+		for _, h := range hogs {
+			_ = h.Process.Kill()
+			_ = h.Wait()
+		}
+	})
+	for range 2 * runtime.NumCPU() {
+		h := exec.Command("sh", "-c", "while :; do :; done")
+		if err := h.Start(); err != nil {
+			t.Skipf("start a busy loop: %v", err)
+		}
+		hogs = append(hogs, h)
+	}
+	sc := fixedScenario(time.Millisecond, time.Millisecond, 100, 2*time.Second, "errgroup")
+	res, err := Run(t.Context(), sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.Strategies[0].Harness
+	if !h.Saturated || h.CPUWaitRatio == nil || *h.CPUWaitRatio <= DefaultThresholds().CPUWait ||
+		!slices.ContainsFunc(h.Reasons, func(r string) bool { return strings.Contains(r, "waited for a CPU") }) {
+		t.Fatalf("harness %+v (cpu wait %v); want saturated, naming the wait for a CPU", h, deref(h.CPUWaitRatio))
+	}
+	t.Logf("beside %d busy loops: cpu wait %.2f× run time, reasons %q", len(hogs), *h.CPUWaitRatio, h.Reasons)
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -30,6 +30,10 @@ type Harness struct {
 	// max_in_flight, lowered to what the descriptor budget allows.
 	InFlightCap    int   `json:"in_flight_cap"`
 	GoroutinesPeak int64 `json:"goroutines_peak"`
+	// CPUWaitRatio is how long the process's threads waited, runnable, for
+	// a CPU per unit of time they ran over the load (Linux schedstat;
+	// absent elsewhere): above 1, other processes held the cores.
+	CPUWaitRatio *float64 `json:"cpu_wait_ratio,omitempty"`
 }
 
 // Tail is a delay's median, p99 and maximum in milliseconds.
