@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"runtime"
@@ -215,13 +216,21 @@ func TestSlope(t *testing.T) {
 	}
 }
 
-var floorKnee = flag.Bool("floor-knee", false, "TestFloorKnee: sweep the floor program for its knee (about a minute)")
+var (
+	floorKnee       = flag.Bool("floor-knee", false, "TestFloorKnee: sweep the floor program for its knee (about a minute)")
+	floorKneeFrom   = flag.Float64("floor-from", 250, "TestFloorKnee: first rate (sweep's --from)")
+	floorKneeFactor = flag.Float64("floor-factor", 2, "TestFloorKnee: rate factor between steps (sweep's --factor)")
+	floorKneeTo     = flag.Float64("floor-to", 8000, "TestFloorKnee: highest rate (sweep's --to)")
+)
 
 // TestFloorKnee finds the floor program's knee under sweep's rule (achieved
 // ≥ 99% of offered, every send answered, p99 ≤ 10ms — the zero-latency
-// scenario's limit — stepping ×2 from 250/s, then two bisections), so
-// errgroup's knee from `fanbench sweep` can be set against it. Run with
-// `go test -run TestFloorKnee -floor-knee ./bench/`.
+// scenario's limit — stepping ×-floor-factor from -floor-from up to
+// -floor-to until two steps after the first bad one, then two bisections,
+// each step 1s of warm-up and 3s measured), so errgroup's knee from
+// `fanbench sweep --from F --factor X --to T --step-duration 3s
+// --p99-max 10ms` can be set against it. Run with
+// `go test -run TestFloorKnee -v ./bench/ -floor-knee`.
 func TestFloorKnee(t *testing.T) {
 	if !*floorKnee {
 		t.Skip("-floor-knee not set")
@@ -234,7 +243,7 @@ func TestFloorKnee(t *testing.T) {
 		return ok
 	}
 	last, bad, extra := 0.0, 0.0, 0
-	for r := 250.0; r <= 8000 && extra < 3; r *= 2 {
+	for r := *floorKneeFrom; r <= *floorKneeTo && extra < 3; r *= *floorKneeFactor {
 		if bad > 0 {
 			extra++
 			good(r)
@@ -250,7 +259,7 @@ func TestFloorKnee(t *testing.T) {
 		t.Fatalf("no knee: last good %v, first bad %v", last, bad)
 	}
 	for range 2 {
-		mid := (last + bad) / 2
+		mid := math.Round((last+bad)/2*1000) / 1000
 		if good(mid) {
 			last = mid
 		} else {
