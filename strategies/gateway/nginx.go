@@ -119,7 +119,13 @@ type nginxProcess struct {
 }
 
 // startNginx writes conf into a fresh temporary directory, starts nginx on
-// a free loopback port and returns once it accepts connections.
+// a loopback socket bound here and returns once nginx answers on it.
+//
+// The socket is bound by fanbench (port 0) and handed to nginx as an
+// inherited listening socket (the NGINX environment variable nginx's binary
+// upgrade uses: "3;" for the first extra file), so no other process can
+// take the port between choosing it and nginx binding it, and nothing else
+// can answer on it: readiness is nginx's own status page answering.
 func startNginx(ctx context.Context, bin string, conf nginxConf, logf func(string, ...any)) (_ *nginxProcess, err error) {
 	dir, err := os.MkdirTemp("", "fanbench-nginx-")
 	if err != nil {
@@ -136,10 +142,17 @@ func startNginx(ctx context.Context, bin string, conf nginxConf, logf func(strin
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listen for nginx: %w", err)
 	}
+	lf, err := ln.(*net.TCPListener).File() // a dup: closing ln leaves it open
+	ln.Close()
+	if err != nil {
+		return nil, fmt.Errorf("listen for nginx: %w", err)
+	}
+	defer lf.Close() // nginx holds its own copy once started
+	port := ln.Addr().String()
 	conf.Dir, conf.Listen = dir, port
 	path := filepath.Join(dir, "nginx.conf")
 	f, err := os.Create(path)
@@ -158,12 +171,14 @@ func startNginx(ctx context.Context, bin string, conf nginxConf, logf func(strin
 	// configuration; point it away from /var/log, which may not be ours.
 	n.cmd = exec.Command(bin, "-p", dir, "-c", path, "-e", "stderr")
 	n.cmd.Stdout, n.cmd.Stderr = n.stderr, n.stderr
+	n.cmd.ExtraFiles = []*os.File{lf} // fd 3
+	n.cmd.Env = append(os.Environ(), "NGINX=3;")
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its workers with it
 	if err := n.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	go func() { n.werr = n.cmd.Wait(); close(n.exited) }()
-	if err := n.waitListening(ctx, port); err != nil {
+	if err := n.waitListening(ctx); err != nil {
 		_ = n.Close()
 		return nil, err
 	}
@@ -171,18 +186,21 @@ func startNginx(ctx context.Context, bin string, conf nginxConf, logf func(strin
 	return n, nil
 }
 
-// waitListening polls until nginx accepts connections on addr, it exits,
-// or the start timeout (or ctx) ends.
-func (n *nginxProcess) waitListening(ctx context.Context, addr string) error {
+// waitListening polls until nginx answers its status page (the socket
+// accepts connections from the moment it is bound, so a connection proves
+// nothing), it exits, or the start timeout (or ctx) ends.
+func (n *nginxProcess) waitListening(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, nginxStartTimeout)
 	defer cancel()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	var d net.Dialer
+	addr := strings.TrimPrefix(n.url, "http://")
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	for {
-		c, err := d.DialContext(ctx, "tcp", addr)
+		probe, pcancel := context.WithTimeout(ctx, time.Second)
+		_, err := n.inProgress(probe, client)
+		pcancel()
 		if err == nil {
-			c.Close()
 			return nil
 		}
 		select {
@@ -214,16 +232,6 @@ func (n *nginxProcess) Close() error {
 		}
 	})
 	return n.cerr
-}
-
-// freePort returns a loopback host:port nothing listens on now.
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
 }
 
 // lockedBuffer collects a process's output for error messages.

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -166,5 +168,22 @@ func TestMissingLuaModuleSaysHowToInstall(t *testing.T) {
 	_, _, err := findNginx(t.Context(), true)
 	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "apt-get install libnginx-mod-http-lua") {
 		t.Errorf("err = %v; want ErrNotInstalled saying apt-get install libnginx-mod-http-lua", err)
+	}
+}
+
+// Readiness is nginx's status page answering, not a connection: a
+// socket that accepts connections but is not nginx (as fanbench's own
+// bound socket does before nginx takes it over) is not ready.
+func TestWaitListeningWantsNginxNotAConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close() // accepts (the kernel's backlog) and never answers
+	n := &nginxProcess{url: "http://" + ln.Addr().String(), exited: make(chan struct{}), stderr: &lockedBuffer{}}
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if err := n.waitListening(ctx); err == nil {
+		t.Fatal("waitListening: ready; want not ready (nothing answered the status page)")
 	}
 }
