@@ -37,10 +37,10 @@ func (*Errgroup) Combine() Combine { return CombineMax }
 // in the caller's (the front's handler, whose stack has already grown to
 // what net/http needs): one goroutine per send instead of two, and none of
 // the stack growth a fresh goroutine pays on the way into net/http
-// (copystack was 8% of the CPU profile at 200/s, 3% after). Against the
-// floor program (BenchmarkFloorRatio, 12 pairs): 1.19 → 1.07 × at 200/s,
-// 1.16 → 1.13 × at 1,000/s. The legs still run at once; with CancelOnError
-// the first to fail cancels the other.
+// (copystack was 8% of the CPU profile at 200/s, 3% after; the CPU per
+// send against the floor program moved within BenchmarkFloorRatio's noise).
+// The legs still run at once; with CancelOnError the first to fail cancels
+// the other.
 func (e *Errgroup) Send(ctx context.Context, m Send) Reply {
 	var legs [2]LegResult
 	fail := func() {}
