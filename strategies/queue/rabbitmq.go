@@ -75,7 +75,7 @@ type rabbitMQ struct {
 	handling [2]atomic.Int64 // per API: deliveries handed out, no verdict yet
 
 	stop chan struct{}
-	wg   sync.WaitGroup // the reconnect loop
+	wg   sync.WaitGroup // the reconnect loop, and confirms awaited after their caller gave up
 }
 
 var _ broker = (*rabbitMQ)(nil)
@@ -255,7 +255,9 @@ func (r *rabbitMQ) queueArgs(extra amqp.Table) amqp.Table {
 }
 
 // publish sends msg and waits for its confirm: nil once the broker has it.
-func (r *rabbitMQ) publish(ctx context.Context, exchange, key string, msg amqp.Publishing) error {
+// When ctx ends first and lateAck is set, lateAck runs if the confirm still
+// comes (before Close).
+func (r *rabbitMQ) publish(ctx context.Context, exchange, key string, msg amqp.Publishing, lateAck func()) error {
 	_, pub, err := r.session(ctx)
 	if err != nil {
 		return err
@@ -269,6 +271,17 @@ func (r *rabbitMQ) publish(ctx context.Context, exchange, key string, msg amqp.P
 	acked, err := dc.WaitContext(ctx)
 	switch {
 	case err != nil:
+		if lateAck != nil {
+			r.wg.Go(func() {
+				select {
+				case <-dc.Done():
+					if dc.Acked() {
+						lateAck()
+					}
+				case <-r.stop:
+				}
+			})
+		}
 		return fmt.Errorf("queue: %s: wait for the publisher confirm: %w", r.where, err)
 	case acked:
 		return nil
@@ -285,6 +298,12 @@ func (r *rabbitMQ) Publish(ctx context.Context, s strategies.Send) (bool, error)
 		MessageId:    s.ID,
 		Headers:      amqp.Table{headerAttempt: int32(1)},
 		Body:         s.Body,
+	}, func() {
+		// The user gave up waiting, but the message is on the broker and
+		// will be delivered: it counts as accepted, or Pending would
+		// undercount (the ledgers will show it delivered although the
+		// user was told it failed, which reconciliation reports).
+		r.accepted.Add(1)
 	})
 	if err != nil {
 		return false, err
@@ -323,7 +342,7 @@ func (r *rabbitMQ) DeadLetter(ctx context.Context, dl deadLetter) (bool, error) 
 	}
 	err := r.publish(ctx, "", r.deadQueue(dl.API), amqp.Publishing{
 		DeliveryMode: amqp.Persistent, MessageId: dl.Send.ID, Headers: h, Body: dl.Send.Body,
-	})
+	}, nil)
 	if err != nil {
 		return false, err
 	}
@@ -643,7 +662,7 @@ func (v *rabbitVerdict) NakWithDelay(delay time.Duration) error {
 		}
 		key = q
 	}
-	if err := r.publish(ctx, "", key, msg); err != nil {
+	if err := r.publish(ctx, "", key, msg, nil); err != nil {
 		return errors.Join(err, v.m.Nack(false, true))
 	}
 	return v.m.Ack(false)
