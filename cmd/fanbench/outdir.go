@@ -135,7 +135,8 @@ func (o *outDir) discard() {
 }
 
 // commit moves the staged files into dest, replacing files (or symlinks)
-// of the same name, then removes what the previous run's manifest lists
+// of the same name — all of them or, when a rename fails, none (swapIn) —
+// then removes what the previous run's manifest lists
 // (and stale staging directories of killed runs) that this run did not
 // write, then records the new manifest. A second interrupt waits for it.
 func (o *outDir) commit() error {
@@ -159,14 +160,8 @@ func (o *outDir) commit() error {
 			return fmt.Errorf("--out %s: %s is a directory; fanbench will not replace it", o.dest, n)
 		}
 	}
-	var errs []error
-	for _, n := range names {
-		if err := os.Rename(filepath.Join(o.staging, n), filepath.Join(o.dest, n)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if err := o.swapIn(names); err != nil {
+		return err
 	}
 	entries, _ := os.ReadDir(o.dest)
 	for _, e := range entries {
@@ -190,6 +185,61 @@ func (o *outDir) commit() error {
 	}
 	return nil
 }
+
+// renameFile is os.Rename; tests replace it to make one rename fail.
+var renameFile = os.Rename
+
+// swapIn moves the staged files named into dest all or nothing: a file of
+// the same name already there is first moved aside into the staging
+// directory (prevPrefix), then the new one takes its place; if any rename
+// fails, the new files placed so far are taken out again and the earlier
+// ones put back, so dest holds the earlier run's files, never a mix. The
+// files moved aside go with the staging directory.
+func (o *outDir) swapIn(names []string) error {
+	type moved struct {
+		name  string
+		aside bool // an earlier file of this name is in staging as prevPrefix+name
+		in    bool // the new file is in dest
+	}
+	var done []moved
+	undo := func(cause error) error {
+		errs := []error{cause}
+		for i := len(done) - 1; i >= 0; i-- {
+			m, dst := done[i], filepath.Join(o.dest, done[i].name)
+			if m.in {
+				if err := os.Remove(dst); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if m.aside {
+				if err := renameFile(filepath.Join(o.staging, prevPrefix+m.name), dst); err != nil {
+					errs = append(errs, fmt.Errorf("put back %s: %w", dst, err))
+				}
+			}
+		}
+		return errors.Join(errs...)
+	}
+	for _, n := range names {
+		m := moved{name: n}
+		dst := filepath.Join(o.dest, n)
+		if _, err := os.Lstat(dst); err == nil {
+			if err := renameFile(dst, filepath.Join(o.staging, prevPrefix+n)); err != nil {
+				return undo(fmt.Errorf("--out %s: move the earlier %s aside: %w", o.dest, n, err))
+			}
+			m.aside = true
+		}
+		done = append(done, m)
+		if err := renameFile(filepath.Join(o.staging, n), dst); err != nil {
+			return undo(fmt.Errorf("--out %s: move %s into place: %w", o.dest, n, err))
+		}
+		done[len(done)-1].in = true
+	}
+	return nil
+}
+
+// prevPrefix names, inside the staging directory, an earlier run's file
+// moved aside while the new ones are moved in.
+const prevPrefix = ".prev-"
 
 // ownStrategyFile reports whether name is a per-strategy file of fanbench
 // (written by runs older than the manifest, too).

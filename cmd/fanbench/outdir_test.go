@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,5 +282,73 @@ func TestMockInterruptMessage(t *testing.T) {
 	}
 	if s := stderr.String(); strings.Contains(s, "writing what was measured") || !strings.Contains(s, "stopping") {
 		t.Fatalf("stderr %q; want a plain stopping message, no promise of results", s)
+	}
+}
+
+// A rename that fails in the middle of moving a run's files into place
+// leaves the earlier run's files as they were — none of the new ones, no
+// mix — and a later commit of the same files succeeds.
+func TestCommitIsAllOrNothing(t *testing.T) {
+	dest := t.TempDir()
+	earlier := map[string]string{"results.json": "old results", "report.txt": "old report", "errgroup.hgrm": "old hgrm", "notes.txt": "the user's"}
+	for n, c := range earlier {
+		if err := os.WriteFile(filepath.Join(dest, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target := filepath.Join(t.TempDir(), "elsewhere")
+	if err := os.WriteFile(target, []byte("not fanbench's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dest, "report.md")); err != nil {
+		t.Fatal(err)
+	}
+	before := listDir(t, dest)
+
+	stage := func() *outDir {
+		o, err := openOut(dest, true, time.Now(), &quitHooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"errgroup.hgrm", "report.md", "report.txt", "results.json", "sequential.hgrm"} {
+			w, err := o.create(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.WriteString(w, "new "+n)
+			w.Close()
+		}
+		return o
+	}
+	// The third new file fails to move in, after two have.
+	renameFile = func(from, to string) error {
+		if to == filepath.Join(dest, "report.txt") && strings.Contains(from, stagingPrefix) && !strings.Contains(from, ".prev-") {
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: os.ErrPermission}
+		}
+		return os.Rename(from, to)
+	}
+	defer func() { renameFile = os.Rename }()
+	if err := stage().commit(); err == nil {
+		t.Fatal("commit with a failing rename: no error")
+	}
+	if got := listDir(t, dest); !maps.Equal(got, before) {
+		t.Fatalf("after a failed commit dest holds %v; want the earlier run's files untouched %v", got, before)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "not fanbench's" {
+		t.Fatalf("the symlink's target was written: %q", b)
+	}
+
+	renameFile = os.Rename
+	if err := stage().commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := listDir(t, dest)
+	for _, n := range []string{"errgroup.hgrm", "report.md", "report.txt", "results.json", "sequential.hgrm"} {
+		if got[n] != "new "+n {
+			t.Errorf("%s = %q after the commit; want the new file", n, got[n])
+		}
+	}
+	if got["notes.txt"] != "the user's" {
+		t.Errorf("the user's notes.txt = %q; want it left alone", got["notes.txt"])
 	}
 }
