@@ -59,6 +59,11 @@ type Options struct {
 	// the drivers use (a serve host behind a Service or NAT); by default
 	// it is http://<listening address>/send.
 	FrontURL func(addr net.Addr) string
+	// FrontTimeouts bound how long the front waits for a request's headers,
+	// its body and a keep-alive connection's next request (the zero value:
+	// mockapi's defaults, 10s, 30s and 60s) — what a slow or idle client
+	// may hold.
+	FrontTimeouts mockapi.Timeouts
 	// MockAddr, when set, is where API a listens (b on the next port), so
 	// a service the user runs can be configured with fixed URLs.
 	MockAddr string
@@ -253,7 +258,10 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 		return nil, fmt.Errorf("listen for the front on %s: %w", listen, err)
 	}
 	front := &http.Server{Handler: handler}
-	_ = mockapi.Timeouts{}.Apply(front) // the defaults: no error
+	if err := opt.FrontTimeouts.Apply(front); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("front: %w", err)
+	}
 	served := make(chan struct{})
 	go func() { defer close(served); _ = front.Serve(ln) }()
 	r.closers = append(r.closers, func() error {

@@ -3,18 +3,21 @@ package bench
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/strategies"
 )
 
@@ -117,4 +120,79 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// The engine's front holds a slow client no longer than its timeouts: a
+// connection that never finishes its headers (slowloris) and one that
+// never finishes its body are closed by the front while a run goes on,
+// and the run's own sends are unaffected.
+func TestFrontClosesSlowClients(t *testing.T) {
+	sc := fixedScenario(time.Millisecond, time.Millisecond, 50, 2*time.Second, "errgroup")
+	addr := make(chan string, 1)
+	type attack struct {
+		name, send string
+		closed     time.Duration // how long the front held it; -1: not closed
+	}
+	attacks := []*attack{
+		{name: "headers never finished", send: "POST /send HTTP/1.1\r\nHost: front\r\nIdempotency-Key: 00000000000000aa\r\n"},
+		{name: "body never finished", send: "POST /send HTTP/1.1\r\nHost: front\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":"},
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var a string
+		select {
+		case a = <-addr:
+		case <-t.Context().Done():
+			return
+		}
+		var wg sync.WaitGroup
+		for _, at := range attacks {
+			wg.Go(func() {
+				at.closed = -1
+				c, err := net.Dial("tcp", a)
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				start := time.Now()
+				if _, err := io.WriteString(c, at.send); err != nil {
+					return
+				}
+				_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+				_, _ = io.Copy(io.Discard, c) // until the front closes it (or the deadline)
+				if el := time.Since(start); el < 3*time.Second {
+					at.closed = el
+				}
+			})
+		}
+		wg.Wait()
+	}()
+	res, err := Run(t.Context(), sc, Options{
+		FrontTimeouts: mockapi.Timeouts{ReadHeader: 300 * time.Millisecond, Read: 500 * time.Millisecond},
+		FrontURL: func(a net.Addr) string {
+			select {
+			case addr <- a.String():
+			default:
+			}
+			return "http://" + a.String() + "/send"
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	for _, at := range attacks {
+		if at.closed < 0 {
+			t.Errorf("%s: the front held the connection 3s; want it closed by its timeout", at.name)
+		} else {
+			t.Logf("%s: closed after %v", at.name, at.closed.Round(time.Millisecond))
+		}
+	}
+	if s := res.Strategies[0]; s.Outcomes.Both != s.Requests || s.Requests == 0 {
+		t.Errorf("outcomes %+v of %d sends; want every send delivered to both", s.Outcomes, s.Requests)
+	}
+	if _, err := Run(t.Context(), sc, Options{FrontTimeouts: mockapi.Timeouts{Read: -time.Second}}); err == nil || !strings.Contains(err.Error(), "read timeout") {
+		t.Errorf("a negative front timeout: err %v; want it refused naming the read timeout", err)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fanbench/fanbench/bench"
+	"github.com/fanbench/fanbench/mockapi"
 	"github.com/fanbench/fanbench/scenarios"
 )
 
@@ -44,6 +45,9 @@ type MemberOptions struct {
 	Advertise string
 	// BrokerURL (serve host) is passed to strategies that use a broker.
 	BrokerURL string
+	// FrontTimeouts (serve host) bound what a slow or idle client may hold
+	// of a front (zero: mockapi's defaults).
+	FrontTimeouts mockapi.Timeouts
 	// Once makes the member return after its first run (a Kubernetes Job's
 	// pod, a one-shot SSH command) instead of waiting for the next.
 	Once bool

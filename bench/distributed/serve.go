@@ -57,8 +57,9 @@ func (s *session) handleSetup(m *nats.Msg) {
 				urlErr = err
 				return u
 			},
-			BrokerURL: s.opt.BrokerURL,
-			Logf:      s.opt.Logf,
+			BrokerURL:     s.opt.BrokerURL,
+			Logf:          s.opt.Logf,
+			FrontTimeouts: s.opt.FrontTimeouts,
 		})
 		if err != nil {
 			return Reply{}, fmt.Errorf("set up %s: %w", req.Strategy, err)

@@ -181,10 +181,14 @@ against the mocks' ledgers at the end. Stops on Ctrl-C or SIGTERM.`),
   fanbench serve --nats-url nats://10.0.0.5:4222 --name sut --listen 10.0.0.7:0`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkTimeouts(m.opt.FrontTimeouts); err != nil {
+				return err
+			}
 			return member(cmd.Context(), e, m, distributed.Serve)
 		},
 	}
 	addMemberFlags(cmd.Flags(), &m)
+	addTimeoutFlags(cmd.Flags(), &m.opt.FrontTimeouts)
 	cmd.Flags().StringVar(&m.opt.Listen, "listen", "127.0.0.1:0", "where the strategy fronts listen (HOST:PORT; a fixed port is reused by each strategy)")
 	cmd.Flags().StringVar(&m.opt.Advertise, "advertise", "", "HOST[:PORT] the workers reach the fronts at (default: the --listen address, the host name when it is 0.0.0.0)")
 	cmd.Flags().StringVar(&m.opt.BrokerURL, "broker-url", "", "queue strategy: use this broker instead of the embedded NATS server")

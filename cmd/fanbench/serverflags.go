@@ -8,7 +8,8 @@ import (
 	"github.com/fanbench/fanbench/mockapi"
 )
 
-// addTimeoutFlags registers the server timeout flags of mock and gateway.
+// addTimeoutFlags registers the server timeout flags of mock, gateway and
+// serve (its fronts).
 func addTimeoutFlags(fl *pflag.FlagSet, t *mockapi.Timeouts) {
 	fl.DurationVar(&t.ReadHeader, "read-header-timeout", mockapi.DefaultReadHeaderTimeout, "longest a client may take to send a request's headers")
 	fl.DurationVar(&t.Read, "read-timeout", mockapi.DefaultReadTimeout, "longest a client may take to send a whole request, body included")
