@@ -58,13 +58,17 @@ func TestRunSequentialVersusErrgroup(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
+	// The bands tell a+b from max(a, b) with room for a busy machine's
+	// overhead (a run under -race beside other work measured sequential at
+	// 56.1ms): the lower bounds are the sum and the max themselves, and a
+	// concurrent send that took as long as a+b would be out of errgroup's.
 	tests := []struct {
 		name     string
 		lo, hi   float64
 		idealP50 float64
 	}{
-		{strategies.NameSequential, 50, 56, 50},
-		{strategies.NameErrgroup, 30, 36, 30},
+		{strategies.NameSequential, 50, 65, 50},
+		{strategies.NameErrgroup, 30, 45, 30},
 	}
 	for _, tt := range tests {
 		s := byName(t, res, tt.name)
