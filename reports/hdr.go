@@ -62,7 +62,7 @@ func EncodeHistogram(h *hdrhistogram.Histogram) (string, error) {
 	if h == nil {
 		return "", nil
 	}
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	b, err := encodeV2(h)
 	if err != nil {
 		return "", fmt.Errorf("encode histogram: %w", err)
 	}
