@@ -69,6 +69,8 @@ type rabbitMQ struct {
 	// the queues and the exchange of that name this run's to delete (a
 	// name already in use belongs to another run, whose messages stay).
 	owns bool
+	// closing is set (under mu) when Close begins.
+	closing bool
 
 	accepted atomic.Int64    // publishes confirmed (one message per API each)
 	settled  [2]atomic.Int64 // per API: acked after a success, or dead-lettered
@@ -272,15 +274,19 @@ func (r *rabbitMQ) publish(ctx context.Context, exchange, key string, msg amqp.P
 	switch {
 	case err != nil:
 		if lateAck != nil {
-			r.wg.Go(func() {
-				select {
-				case <-dc.Done():
-					if dc.Acked() {
-						lateAck()
+			r.mu.Lock()
+			if !r.closing { // Close waits for r.wg: no Add once it began
+				r.wg.Go(func() {
+					select {
+					case <-dc.Done():
+						if dc.Acked() {
+							lateAck()
+						}
+					case <-r.stop:
 					}
-				case <-r.stop:
-				}
-			})
+				})
+			}
+			r.mu.Unlock()
 		}
 		return fmt.Errorf("queue: %s: wait for the publisher confirm: %w", r.where, err)
 	case acked:
@@ -441,6 +447,9 @@ func (r *rabbitMQ) Close(ctx context.Context) error {
 			}
 		}
 	}
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
 	close(r.stop)
 	r.wg.Wait()
 	r.mu.Lock()
