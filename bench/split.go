@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -360,6 +361,10 @@ type Settled struct {
 	// APIs) from Begin until Settle began: over the warm-up and the
 	// measurement, before any drain.
 	CPU time.Duration `json:"cpu_ns"`
+	// Harness is the serve host's own health over the same span: its
+	// mocks' timer lateness, CPU, CPU wait, scheduler latency and
+	// descriptors (the drivers judge their own lag and rate).
+	Harness *reports.Harness `json:"harness,omitempty"`
 }
 
 // Host is the system under test of one strategy, set up as Run sets it
@@ -372,6 +377,8 @@ type Host struct {
 	tl    *timeline
 	opt   Options
 	cpu0  time.Duration // process CPU at Begin
+	monMu sync.Mutex
+	mon   *monitor // the host's health from Begin to Settle
 }
 
 // StartHost starts the mock APIs and strategy's front as Run would
@@ -404,6 +411,11 @@ func (h *Host) URL() string { return h.r.url }
 // is began (on this host's clock); Settle stops them.
 func (h *Host) Begin(ctx context.Context, began time.Time) {
 	h.cpu0 = cpuTime()
+	h.monMu.Lock()
+	if h.mon == nil {
+		h.mon = startMonitor(h.sc.Load.Warmup+h.sc.Load.Duration, 250*time.Millisecond)
+	}
+	h.monMu.Unlock()
 	h.tl.start(context.WithoutCancel(ctx), began.Add(h.sc.Load.Warmup))
 }
 
@@ -412,6 +424,10 @@ func (h *Host) Begin(ctx context.Context, began time.Time) {
 // reconciles the sends against the mocks' ledgers.
 func (h *Host) Settle(ctx context.Context, s Sends) (*Settled, error) {
 	out := &Settled{Phases: h.tl.stop(), CPU: cpuTime() - h.cpu0}
+	if mon := h.takeMonitor(); mon != nil {
+		health, _ := harnessRun{seen: mon.stop(), lateness: tailOfTimers(h.r.apis)}.assess(h.opt.thresholds())
+		out.Harness = &health
+	}
 	if h.r.built.Drain != nil {
 		wait := h.sc.DrainTimeout
 		if s.Interrupted {
@@ -469,7 +485,19 @@ func (h *Host) Settle(ctx context.Context, s Sends) (*Settled, error) {
 // Close stops the front, the strategy and the mock APIs.
 func (h *Host) Close() error {
 	h.tl.stop()
+	if mon := h.takeMonitor(); mon != nil {
+		mon.stop()
+	}
 	return h.r.close()
+}
+
+// takeMonitor returns the host's running monitor, if any, and forgets it.
+func (h *Host) takeMonitor() *monitor {
+	h.monMu.Lock()
+	defer h.monMu.Unlock()
+	mon := h.mon
+	h.mon = nil
+	return mon
 }
 
 // Sends returns what the host needs to reconcile m's sends; began is the
@@ -540,6 +568,19 @@ func Summarize(sc *scenarios.Scenario, m *Measured, s *Settled) (reports.Strateg
 		}
 		sr.Harness.DriverLagMs = tailOfHist(lag).ms()
 		sr.DriverSaturated = m.Behind
+	}
+	if sh := s.Harness; sh != nil {
+		// The serve host's mocks and fronts: their timers' lateness is
+		// only measured there, and its saturation makes the run's figures
+		// the harness's as much as a driver's does.
+		sr.Harness.MockLatenessMs = sh.MockLatenessMs
+		if sr.Harness.Reasons == nil {
+			sr.Harness.Reasons = []string{}
+		}
+		for _, r := range sh.Reasons {
+			sr.Harness.Reasons = append(sr.Harness.Reasons, "serve host: "+r)
+		}
+		sr.Harness.Saturated = sr.Harness.Saturated || sh.Saturated
 	}
 	if s.Stats != nil {
 		addStats(&sr, *s.Stats, s.StatsFrom)

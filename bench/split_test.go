@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -60,6 +61,18 @@ func TestDrivePartsMergeToTheWholeRun(t *testing.T) {
 	sr, err := Summarize(sc, m, settled)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The serve host judged itself: its mocks' timers (20ms and 30ms
+	// latencies) are measured there and reach the result.
+	if settled.Harness == nil || settled.Harness.MockLatenessMs.Max <= 0 || sr.Harness.MockLatenessMs != settled.Harness.MockLatenessMs {
+		t.Errorf("serve host harness %+v, result's mock lateness %+v; want the host's mock timers in the result", settled.Harness, sr.Harness.MockLatenessMs)
+	}
+	// A saturated serve host makes the run saturated, each reason naming it.
+	busy := *settled
+	busy.Harness = &reports.Harness{Saturated: true, Reasons: []string{"mock timers fired 9.0ms late at p99 (> 5.0ms)"}}
+	if bs, err := Summarize(sc, m, &busy); err != nil || !bs.Harness.Saturated ||
+		!slices.Contains(bs.Harness.Reasons, "serve host: mock timers fired 9.0ms late at p99 (> 5.0ms)") {
+		t.Errorf("with a saturated serve host: harness %+v (%v); want saturated, the reason prefixed \"serve host: \"", bs.Harness, err)
 	}
 	want := scheduledIn(mustPacer(t, sc), sc.Load.Warmup, sc.Load.Warmup+sc.Load.Duration)
 	if sr.Requests != want || sum != want || assigned != want {
