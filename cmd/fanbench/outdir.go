@@ -39,14 +39,14 @@ type outDir struct {
 }
 
 // openOut checks dest and creates the staging directory in it. dest == ""
-// means a new directory under ./fanbench-out named after the start time,
+// means a new directory under ./fanbench-out named prefix + the start time,
 // unique even for runs started in the same millisecond. An existing dest
 // must be an empty directory, or force must be set: then fanbench's own
 // files in it are replaced and other files are left alone.
-func openOut(dest string, force bool, now time.Time, quit *quitHooks) (*outDir, error) {
+func openOut(dest, prefix string, force bool, now time.Time, quit *quitHooks) (*outDir, error) {
 	created := true
 	if dest == "" {
-		d, err := newDefaultOut(defaultOutDir, now)
+		d, err := newDefaultOut(defaultOutDir, prefix, now)
 		if err != nil {
 			return nil, withCode(exitFailed, fmt.Errorf("create the output directory: %w", err))
 		}
@@ -67,14 +67,14 @@ func openOut(dest string, force bool, now time.Time, quit *quitHooks) (*outDir, 
 	return o, nil
 }
 
-// newDefaultOut creates and returns parent/<UTC time to the millisecond>,
+// newDefaultOut creates and returns parent/<prefix><UTC time to the millisecond>,
 // with -2, -3, ... when another run took the name first: os.Mkdir fails on
 // an existing directory, so no two runs share one.
-func newDefaultOut(parent string, now time.Time) (string, error) {
+func newDefaultOut(parent, prefix string, now time.Time) (string, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", err
 	}
-	base := filepath.Join(parent, now.UTC().Format("20060102T150405.000Z"))
+	base := filepath.Join(parent, prefix+now.UTC().Format("20060102T150405.000Z"))
 	for i := 1; ; i++ {
 		dir := base
 		if i > 1 {

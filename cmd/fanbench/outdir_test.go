@@ -150,7 +150,7 @@ func TestDefaultOutUnique(t *testing.T) {
 	now := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
 	seen := map[string]bool{}
 	for range 3 {
-		d, err := newDefaultOut(parent, now)
+		d, err := newDefaultOut(parent, "", now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +306,7 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 	before := listDir(t, dest)
 
 	stage := func() *outDir {
-		o, err := openOut(dest, true, time.Now(), &quitHooks{})
+		o, err := openOut(dest, "", true, time.Now(), &quitHooks{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -234,7 +234,7 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) (err error) {
 	if err := applyRunFlags(cmd, sc, f); err != nil {
 		return err
 	}
-	od, err := openOut(f.out, f.force, time.Now(), e.quit)
+	od, err := openOut(f.out, "", f.force, time.Now(), e.quit)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -28,6 +27,7 @@ type sweepFlags struct {
 	p99Max         time.Duration
 	maxInFlight    int
 	out            string
+	force          bool
 	quiet          bool
 	allowSaturated bool
 	prof           profileFlags
@@ -73,7 +73,8 @@ usage, 130 interrupted (what was measured is written).`),
 	fl.DurationVar(&f.stepDuration, "step-duration", 10*time.Second, "measurement per step")
 	fl.DurationVar(&f.p99Max, "p99-max", 0, "corrected p99 a good step stays within (default: 10 × the strategy's ideal p99, at least 10ms)")
 	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, "override the scenario's load.max_in_flight")
-	fl.StringVar(&f.out, "out", "", "output directory (default ./fanbench-out/sweep-<UTC time>)")
+	fl.StringVar(&f.out, "out", "", "output directory, new or empty (default ./fanbench-out/sweep-<UTC time>)")
+	fl.BoolVar(&f.force, "force", false, "let --out be a directory that is not empty: replace fanbench's own files in it (an earlier sweep's or run's), leave other files alone")
 	fl.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fl.BoolVar(&f.allowSaturated, "allow-saturated", false, "judge steps without the harness verdict (also FANBENCH_ALLOW_SATURATED=1)")
 	addProfileFlags(fl, &f.prof)
@@ -125,16 +126,19 @@ func runSweep(cmd *cobra.Command, e *env, f sweepFlags) (err error) {
 			return usageError("--strategies: sweep measures fanbench's strategies; the external one needs run --target")
 		}
 	}
-	out := f.out
-	if out == "" {
-		out = filepath.Join("fanbench-out", "sweep-"+time.Now().UTC().Format("20060102T150405.000000000Z"))
+	// The same output directory rules as run: new or empty unless --force,
+	// staged, moved into place only once there are results.
+	od, err := openOut(f.out, "sweep-", f.force, time.Now(), e.quit)
+	if err != nil {
+		return err
 	}
-	if _, err := os.Stat(filepath.Join(out, "sweep.json")); err == nil {
-		return usageError("--out %s already holds a sweep.json; pick a new directory", out)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return usageError("--out %s: %v", out, err)
-	}
+	committed := false
+	defer func() {
+		if !committed {
+			od.discard()
+		}
+	}()
+	out := od.dest
 	stopProf, err := f.prof.start()
 	if err != nil {
 		return err
@@ -182,9 +186,13 @@ func runSweep(cmd *cobra.Command, e *env, f sweepFlags) (err error) {
 			return withCode(exitFailed, runErr)
 		}
 	}
-	if err := reports.WriteSweepFiles(out, res); err != nil {
+	if err := reports.WriteSweepFiles(od.staging, res); err != nil {
 		return withCode(exitFailed, err)
 	}
+	if err := od.commit(); err != nil {
+		return withCode(exitFailed, err)
+	}
+	committed = true
 	if !f.quiet {
 		if err := reports.WriteSweepText(e.stdout, res); err != nil {
 			return withCode(exitFailed, err)

@@ -83,3 +83,29 @@ func TestSweepBadUsage(t *testing.T) {
 		}
 	}
 }
+
+// sweep keeps run's output directory rules: a directory that holds
+// something is refused (exit 2, naming --force) before any step runs, and
+// nothing in it changes; a directory given but never filled is removed.
+func TestSweepOutDirRules(t *testing.T) {
+	out := t.TempDir()
+	keep := filepath.Join(out, "notes.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := fanbench(t, t.Context(), "sweep", "--scenario", "ci-smoke", "--out", out)
+	if code != exitUsage || !strings.Contains(stderr, "--force") {
+		t.Fatalf("sweep into a non-empty --out: exit %d, stderr %q; want 2 naming --force", code, stderr)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("--out holds %d entries after a refused sweep; want only notes.txt", len(entries))
+	}
+	fresh := filepath.Join(t.TempDir(), "new")
+	code, _, _ = fanbench(t, t.Context(), "sweep", "--scenario", "ci-smoke", "--out", fresh, "--from", "0")
+	if code != exitUsage {
+		t.Fatalf("sweep --from 0: exit %d; want 2", code)
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		t.Error("a sweep refused for bad usage left its new --out directory behind")
+	}
+}
