@@ -14,9 +14,11 @@ import (
 // arrival of the original: Arrivals and Effects do not count it.
 const CompensationMethod = http.MethodDelete
 
-// compensationDraw is the arrival number a compensation draws its outcome
-// with: never within fail_first, and apart from the original's draws.
-const compensationDraw = math.MaxInt32
+// compensationDraw is the draw number of a compensation's first attempt;
+// attempt k draws with compensationDraw − k + 1: never within fail_first
+// (below math.MaxInt), apart from the original's draws, and different for
+// each retry, so a retried compensation is not doomed to its first draw.
+const compensationDraw = math.MaxInt - 1
 
 func isCompensation(r *http.Request) bool { return r.Method == CompensationMethod }
 

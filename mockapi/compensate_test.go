@@ -62,3 +62,27 @@ func TestCompensationFails(t *testing.T) {
 		t.Errorf("k: %+v; want not undone", e)
 	}
 }
+
+// Each compensation attempt draws its own outcome: against an API that
+// fails half of all calls, a retried compensation that failed can succeed
+// (with one draw per key for every attempt, it never could).
+func TestCompensationRetryDrawsAgain(t *testing.T) {
+	a := newAPI(t, "a", Config{Errors: []ErrorRule{{Status: 503, Rate: 0.5}}})
+	recovered := 0
+	for i := range 50 {
+		id := formatKey(uint64(i) + 1)
+		first := compDo(t, a, CompensationMethod, id)
+		if first == 200 {
+			continue
+		}
+		for range 6 {
+			if compDo(t, a, CompensationMethod, id) == 200 {
+				recovered++
+				break
+			}
+		}
+	}
+	if recovered == 0 {
+		t.Fatal("no compensation that failed once succeeded on a retry; want each attempt to draw anew")
+	}
+}

@@ -29,7 +29,7 @@ import (
 // of its capacity and evicts the oldest ids first. Lookups of an evicted id
 // find nothing: once Evicted > 0, a missing id may have arrived.
 //
-// Arrivals saturate at 131,071 and effects at 2,047 per id; statuses
+// Arrivals saturate at 16,383 and effects at 2,047 per id; statuses
 // outside 100-599 are recorded as 0; times more than 203 days after the
 // epoch read as that bound (see slot).
 type Ledger struct {
@@ -66,12 +66,13 @@ type key struct {
 // slot is one id's record, 24 bytes: the 64-bit body fingerprint and two
 // packed words.
 //
-//	w1: first arrival (44 bits) | arrivals (17 bits) | flags (3 bits)
+//	w1: first arrival (44 bits) | arrivals (14 bits) | compensation attempts (3 bits) | flags (3 bits)
 //	w2: first success (44 bits) | effects (11 bits) | last status (9 bits)
 //
 // Times are microseconds since the shard's epoch plus one (0: never); 44
 // bits reach 203 days past the epoch, and later times read as that bound.
-// Arrivals saturate at 131,071 and effects at 2,047. The status is kept as
+// Arrivals saturate at 16,383, compensation attempts at 7 and effects at
+// 2,047. The status is kept as
 // status−99 (1..500 for 100..599; 0: none, or the connection was cut).
 type slot struct {
 	fp     uint64 // FNV-1a 64 of the body the key is bound to
@@ -81,11 +82,13 @@ type slot struct {
 const (
 	timeBits     = 44
 	timeMask     = 1<<timeBits - 1
-	arrivalsMask = 1<<17 - 1
+	arrivalsMask = 1<<14 - 1
+	compShift    = timeBits + 14
+	compMask     = 1<<3 - 1
 	effectsMask  = 1<<11 - 1
 	statusMask   = 1<<9 - 1
 
-	inflightBit = 1 << (timeBits + 17)
+	inflightBit = 1 << (compShift + 3)
 	// undoneBit: a compensation undid the applied effect.
 	undoneBit = inflightBit << 1
 	// earlyBit: a compensation arrived while no effect was applied.
@@ -110,6 +113,17 @@ func (s *slot) inflight() bool { return s.flag(inflightBit) }
 
 func (s *slot) setFirst(off uint64)   { s.w1 = s.w1&^timeMask | off }
 func (s *slot) setSuccess(off uint64) { s.w2 = s.w2&^timeMask | off }
+
+// addCompensation counts a compensation attempt (saturating at compMask)
+// and returns how many there have been.
+func (s *slot) addCompensation() int {
+	n := int(s.w1 >> compShift & compMask)
+	if n < compMask {
+		n++
+		s.w1 = s.w1&^(compMask<<compShift) | uint64(n)<<compShift
+	}
+	return n
+}
 
 func (s *slot) addArrival() {
 	if s.arrivals() < arrivalsMask {
@@ -360,12 +374,23 @@ func (l *Ledger) finish(k key, now time.Time, status int, applied, claimed bool)
 	sh.mu.Unlock()
 }
 
+// compensationAttempt counts a compensating request for k and returns
+// its number (1-based, saturating at 7): each attempt draws its own
+// outcome, so a compensation retried after a drawn failure can succeed.
+func (l *Ledger) compensationAttempt(k key) int {
+	sh, h := l.shard(k)
+	genCap := int(l.genCap.Load())
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.upsert(k, h, genCap).addCompensation()
+}
+
 // compensate records a compensating request for k that succeeded: the
 // applied effect is marked undone (again and again: idempotent), or, with
-// nothing applied yet, the compensation is recorded as early. It reports
-// whether an applied effect was undone. Compensations are not arrivals:
-// Arrivals and Effects count the original requests only.
-func (l *Ledger) compensate(k key) bool {
+// nothing applied yet, the compensation is recorded as early.
+// Compensations are not arrivals: Arrivals and Effects count the original
+// requests only.
+func (l *Ledger) compensate(k key) {
 	sh, h := l.shard(k)
 	genCap := int(l.genCap.Load())
 	sh.mu.Lock()
@@ -373,10 +398,9 @@ func (l *Ledger) compensate(k key) bool {
 	s := sh.upsert(k, h, genCap)
 	if s.effects() > 0 {
 		s.setFlag(undoneBit, true)
-		return true
+	} else {
+		s.setFlag(earlyBit, true)
 	}
-	s.setFlag(earlyBit, true)
-	return false
 }
 
 // Lookup returns the record of id (an Idempotency-Key as sent, or a

@@ -95,8 +95,10 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, p *profile, d *draw
 	// A compensation is no arrival of the original: it draws an outcome of
 	// its own and, when it succeeds, marks the key undone (compensate.go).
 	comp := isCompensation(r) && !generated
-	n, dec := compensationDraw, decideProcess
-	if !comp {
+	n, dec := 0, decideProcess
+	if comp {
+		n = compensationDraw - a.ledger.compensationAttempt(ar.key) + 1
+	} else {
 		idem := p.idempotent && !generated
 		n, dec = a.ledger.arrive(ar.key, start, ar.fp, idem)
 		ar.recorded = true
