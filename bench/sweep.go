@@ -179,10 +179,12 @@ type stepResult struct {
 
 func sweepStep(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, rate float64, opt SweepOptions, p99Max time.Duration) (stepResult, time.Duration, error) {
 	step := *sc
-	step.Load.Profile = scenarios.ProfileConstant
-	step.Load.Rate = rate
-	step.Load.Steps = nil
-	step.Load.Duration = opt.StepDuration
+	// A constant load at rate: the scenario's own shape (slope, amp,
+	// period, steps) does not apply to a step.
+	step.Load = scenarios.Load{
+		Profile: scenarios.ProfileConstant, Rate: rate, Duration: opt.StepDuration,
+		Warmup: sc.Load.Warmup, MaxInFlight: sc.Load.MaxInFlight, Timeout: sc.Load.Timeout,
+	}
 	step.Strategies = []strategies.Spec{spec}
 	// A step far past the knee would launch its whole schedule late, for
 	// as long as the backlog takes; it gets a fifth of its length (at least

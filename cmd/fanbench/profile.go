@@ -22,13 +22,24 @@ func addProfileFlags(fl *pflag.FlagSet, p *profileFlags) {
 // start begins CPU profiling when asked; the returned stop ends it and
 // writes the heap profile.
 func (p profileFlags) start() (stop func() error, err error) {
-	var cpu *os.File
+	var cpu, mem *os.File
+	if p.mem != "" { // created now, so a bad path is refused before the run
+		if mem, err = os.Create(p.mem); err != nil {
+			return nil, usageError("--memprofile: %v", err)
+		}
+	}
 	if p.cpu != "" {
 		if cpu, err = os.Create(p.cpu); err != nil {
+			if mem != nil {
+				mem.Close()
+			}
 			return nil, usageError("--cpuprofile: %v", err)
 		}
 		if err := pprof.StartCPUProfile(cpu); err != nil {
 			cpu.Close()
+			if mem != nil {
+				mem.Close()
+			}
 			return nil, withCode(exitFailed, fmt.Errorf("--cpuprofile: %w", err))
 		}
 	}
@@ -39,18 +50,14 @@ func (p profileFlags) start() (stop func() error, err error) {
 				return fmt.Errorf("--cpuprofile: %w", err)
 			}
 		}
-		if p.mem == "" {
+		if mem == nil {
 			return nil
 		}
-		f, err := os.Create(p.mem)
-		if err != nil {
-			return fmt.Errorf("--memprofile: %w", err)
-		}
 		runtime.GC() // the live heap as of the end
-		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
-			f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(mem, 0); err != nil {
+			mem.Close()
 			return fmt.Errorf("--memprofile: %w", err)
 		}
-		return f.Close()
+		return mem.Close()
 	}, nil
 }

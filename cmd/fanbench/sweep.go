@@ -79,7 +79,7 @@ usage, 130 interrupted (what was measured is written).`),
 	fl.BoolVar(&f.allowSaturated, "allow-saturated", false, "judge steps without the harness verdict (also FANBENCH_ALLOW_SATURATED=1)")
 	addProfileFlags(fl, &f.prof)
 	addDashFlags(fl, &f.dash)
-	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a --dashboard address that is not on this machine")
+	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a scenario queue.url or --dashboard address that is not on this machine")
 	return cmd
 }
 
@@ -109,14 +109,20 @@ func runSweep(cmd *cobra.Command, e *env, f sweepFlags) (err error) {
 	if err != nil {
 		return withCode(exitUsage, fmt.Errorf("--scenario: %w", err))
 	}
-	if err := applyRunFlags(cmd, sc, runFlags{strategies: f.strategies, repeat: 1}); err != nil {
+	if err := applyRunFlags(cmd, sc, runFlags{scenario: f.scenario, strategies: f.strategies, repeat: 1, allowRemote: f.allowRemote}); err != nil {
 		return err
 	}
 	if f.maxInFlight > 0 {
 		sc.Load.MaxInFlight = f.maxInFlight
 	}
 	if f.from == 0 {
+		if sc.Load.Rate <= 0 {
+			return usageError("--from: scenario %s has no constant load.rate to start from (profile %s); give --from", sc.Name, sc.Load.Profile)
+		}
 		f.from = sc.Load.Rate
+	}
+	if err := f.dash.check(); err != nil {
+		return err
 	}
 	if f.to > 0 && f.to < f.from {
 		return usageError("--to %v is below the first rate %v (--from, or the scenario's load.rate)", f.to, f.from)
@@ -181,10 +187,11 @@ func runSweep(cmd *cobra.Command, e *env, f sweepFlags) (err error) {
 	if live != nil {
 		live.clear()
 	}
-	if res == nil || (runErr != nil && !errors.Is(runErr, bench.ErrInterrupted)) {
-		if res == nil || len(res.Strategies) == 0 {
-			return withCode(exitFailed, runErr)
+	if res == nil || len(res.Strategies) == 0 {
+		if runErr == nil {
+			runErr = errors.New("sweep: no strategy was measured")
 		}
+		return withCode(exitFailed, runErr)
 	}
 	if err := reports.WriteSweepFiles(od.staging, res); err != nil {
 		return withCode(exitFailed, err)

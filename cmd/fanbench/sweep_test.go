@@ -64,6 +64,16 @@ func TestSweepCISmoke(t *testing.T) {
 }
 
 func TestSweepBadUsage(t *testing.T) {
+	// A remote queue.url needs --allow-remote, as in run; with it the sweep
+	// gets past the check and stops only at the --to below.
+	remote := writeFile(t, "remote.yaml", strings.Replace(tinyScenario, "strategies: [sequential, errgroup]", "strategies: [{name: queue, queue: {url: \"nats://10.9.9.9:4222\"}}]", 1))
+	if code, _, stderr := fanbench(t, t.Context(), "sweep", "--scenario", remote, "--to", "1"); code != exitUsage || !strings.Contains(stderr, "--allow-remote") {
+		t.Errorf("sweep with a remote queue.url and no --allow-remote: exit %d, stderr %q; want 2 naming --allow-remote", code, stderr)
+	}
+	if code, _, stderr := fanbench(t, t.Context(), "sweep", "--scenario", remote, "--allow-remote", "--to", "1"); code != exitUsage || !strings.Contains(stderr, "--to 1 is below the first rate") {
+		t.Errorf("sweep --allow-remote with a remote queue.url: exit %d, stderr %q; want the remote URL allowed and the --to refused", code, stderr)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -76,6 +86,8 @@ func TestSweepBadUsage(t *testing.T) {
 		{[]string{"--step-duration", "0s"}, "--step-duration 0s"},
 		{[]string{"--max-in-flight", "0"}, "--max-in-flight 0"},
 		{[]string{"--strategies", "nope"}, `unknown strategy "nope"`},
+		{[]string{"--scenario", "serverless-cold-start"}, "no constant load.rate to start from"},
+		{[]string{"--memprofile", "/nonexistent-dir/mem.pprof"}, "--memprofile"},
 	} {
 		code, _, stderr := fanbench(t, t.Context(), append([]string{"sweep"}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
