@@ -291,7 +291,7 @@ func runStrategy(ctx context.Context, sc *scenarios.Scenario, spec strategies.Sp
 	defer driverClient.CloseIdleConnections()
 	ids := newIDSpace(sc.Seed)
 	tl := newTimeline(sc.Phases, sc.APIs, r.apis, spec.Label(), r.built.RestartBroker, r.built.CrashRelay)
-	inFlightCap, capByFDs := inFlightBudget(r.built.Target != "", sc.Load.MaxInFlight, fdLimit())
+	inFlightCap, capByFDs := inFlightBudget(descriptorsPerSend(r.built.Target != ""), sc.Load.MaxInFlight, fdLimit())
 	cfg := driverConfig{
 		pacer:       pacer,
 		warmup:      sc.Load.Warmup,
@@ -562,8 +562,5 @@ func openResults(opt Options, name string) (sink vegeta.Encoder, finish func() e
 // thresholds are the harness thresholds of opt: Options.Thresholds, or the
 // defaults when it is unset.
 func (opt Options) thresholds() Thresholds {
-	if opt.Thresholds == (Thresholds{}) {
-		return DefaultThresholds()
-	}
-	return opt.Thresholds
+	return opt.Thresholds.withDefaults()
 }

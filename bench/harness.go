@@ -46,6 +46,26 @@ func DefaultThresholds() Thresholds {
 	}
 }
 
+// withDefaults fills each zero field from DefaultThresholds, so a caller
+// who sets some thresholds keeps the defaults of the others (a zero CPU
+// wait would flag every run).
+func (t Thresholds) withDefaults() Thresholds {
+	d := DefaultThresholds()
+	for _, f := range []struct{ v, def *time.Duration }{
+		{&t.DriverLagP99, &d.DriverLagP99}, {&t.MockLatenessP99, &d.MockLatenessP99}, {&t.SchedLatencyP99, &d.SchedLatencyP99},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	for _, f := range []struct{ v, def *float64 }{{&t.CPU, &d.CPU}, {&t.FDShare, &d.FDShare}, {&t.CPUWait, &d.CPUWait}} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	return t
+}
+
 // health is what the harness measured about itself over one strategy's load.
 type health struct {
 	cores           int

@@ -12,6 +12,19 @@ import (
 	"github.com/fanbench/fanbench/strategies"
 )
 
+// A caller who sets some thresholds keeps the defaults of the others.
+func TestThresholdsDefaultPerField(t *testing.T) {
+	got := Thresholds{DriverLagP99: time.Second}.withDefaults()
+	want := DefaultThresholds()
+	want.DriverLagP99 = time.Second
+	if got != want {
+		t.Errorf("withDefaults = %+v; want %+v", got, want)
+	}
+	if (Thresholds{}).withDefaults() != DefaultThresholds() {
+		t.Error("the zero Thresholds do not take every default")
+	}
+}
+
 func TestVerdict(t *testing.T) {
 	th := DefaultThresholds()
 	quiet := health{
@@ -82,23 +95,24 @@ func TestVerdict(t *testing.T) {
 
 func TestInFlightBudget(t *testing.T) {
 	for _, tc := range []struct {
-		outside bool // the strategy takes the load outside the process
+		perSend int
 		max     int
 		limit   int64
 		want    int
 		byFDs   bool
 	}{
-		{false, 10000, 20000, 2571, true}, // (20000−2000)/7
-		{false, 1000, 20000, 1000, false},
-		{true, 10000, 20000, 4500, true}, // (20000−2000)/4
-		{false, 10000, 256, 32, true},    // (256−32)/7
-		{false, 10000, 1 << 20, 10000, false},
-		{false, 10000, 0, 10000, false}, // unknown limit
-		{false, 10000, 10, 1, true},     // never 0
+		{descriptorsPerSend(false), 10000, 20000, 2571, true}, // (20000−2000)/7
+		{descriptorsPerSend(false), 1000, 20000, 1000, false},
+		{descriptorsPerSend(true), 10000, 20000, 4500, true}, // (20000−2000)/4: the load leaves the process
+		{driverOnlyDescriptors, 10000, 20000, 9000, true},    // (20000−2000)/2: a distributed worker
+		{descriptorsPerSend(false), 10000, 256, 32, true},    // (256−32)/7
+		{descriptorsPerSend(false), 10000, 1 << 20, 10000, false},
+		{descriptorsPerSend(false), 10000, 0, 10000, false}, // unknown limit
+		{descriptorsPerSend(false), 10000, 10, 1, true},     // never 0
 	} {
-		got, byFDs := inFlightBudget(tc.outside, tc.max, tc.limit)
+		got, byFDs := inFlightBudget(tc.perSend, tc.max, tc.limit)
 		if got != tc.want || byFDs != tc.byFDs {
-			t.Errorf("inFlightBudget(%v, %d, %d) = %d, %v; want %d, %v", tc.outside, tc.max, tc.limit, got, byFDs, tc.want, tc.byFDs)
+			t.Errorf("inFlightBudget(%d, %d, %d) = %d, %v; want %d, %v", tc.perSend, tc.max, tc.limit, got, byFDs, tc.want, tc.byFDs)
 		}
 	}
 }
@@ -142,7 +156,7 @@ func TestRunHarnessSaturatedByCap(t *testing.T) {
 // machineTolerant keeps the verdict's exact rules (in-flight cap, achieved
 // rate, descriptors) and lifts its timing ones out of reach of a busy shared
 // test machine, for tests that assert a light run is healthy.
-var machineTolerant = Thresholds{DriverLagP99: time.Second, MockLatenessP99: time.Second, SchedLatencyP99: time.Second, CPU: 1, FDShare: 0.9, CPUWait: 1000}
+var machineTolerant = Thresholds{DriverLagP99: time.Second, MockLatenessP99: time.Second, SchedLatencyP99: time.Second, CPU: 1, CPUWait: 1000}
 
 // A light, healthy run is not saturated and its driver did not fall behind
 // (issue 16 item 9). The timing thresholds are generous so that a busy

@@ -16,21 +16,27 @@ func descriptorsPerSend(frontOutside bool) int {
 	return 6 + 1
 }
 
+// driverOnlyDescriptors is what one in-flight send holds in a distributed
+// worker, whose front and mocks are on the serve host: its own end of the
+// connection, plus one for churn.
+const driverOnlyDescriptors = 1 + 1
+
 // fdReserve is what the budget keeps for everything but in-flight sends:
 // listeners, the broker, output files, idle connections left from the
 // warm-up. A tenth of the limit, at least 32 and at most 2,048.
 func fdReserve(limit int64) int64 { return min(max(limit/10, 32), 2048) }
 
 // inFlightBudget returns the in-flight cap a strategy's load may use under
-// the descriptor limit: the scenario's max_in_flight, lowered to what the
-// limit leaves after the reserve (at least 1). byFDs reports whether the
+// the descriptor limit, perSend descriptors a send: the scenario's
+// max_in_flight, lowered to what the limit leaves after the reserve (at
+// least 1). byFDs reports whether the
 // descriptor budget, not the scenario, set the cap. A limit of 0 (unknown)
 // leaves the scenario's cap.
-func inFlightBudget(frontOutside bool, maxInFlight int, limit int64) (limitCap int, byFDs bool) {
+func inFlightBudget(perSend, maxInFlight int, limit int64) (limitCap int, byFDs bool) {
 	if limit <= 0 {
 		return maxInFlight, false
 	}
-	fit := max((limit-fdReserve(limit))/int64(descriptorsPerSend(frontOutside)), 1)
+	fit := max((limit-fdReserve(limit))/int64(perSend), 1)
 	if int64(maxInFlight) <= fit {
 		return maxInFlight, false
 	}

@@ -109,7 +109,7 @@ func Drive(ctx context.Context, sc *scenarios.Scenario, strategy, target string,
 	ids := newIDSpace(sc.Seed)
 	// The front is on the serve host: a worker's sends hold only its own
 	// client-side descriptors, but those still fit its limit.
-	inFlightCap, capByFDs := inFlightBudget(true, sc.Load.MaxInFlight, fdLimit())
+	inFlightCap, capByFDs := inFlightBudget(driverOnlyDescriptors, sc.Load.MaxInFlight, fdLimit())
 	cfg := driverConfig{
 		pacer:       pacer,
 		warmup:      sc.Load.Warmup,
