@@ -63,6 +63,7 @@ type follower struct {
 	legs     [2]*strategies.LegStats
 	pending  []uint64 // seqs intended and not yet in both ledgers
 	both     int64
+	undone   int64      // sends compensated (settled like both: they leave the backlog)
 	retried  reports.AB // arrivals beyond the first of the sends already in both
 	dropped  int64
 	lastStep time.Duration
@@ -97,13 +98,16 @@ func (f *follower) step(elapsed time.Duration, l *Live) {
 		id := f.ids.id(seq)
 		ea, okA := f.ledgers[0].Lookup(id)
 		eb, okB := f.ledgers[1].Lookup(id)
-		gotA, gotB := okA && ea.Effects > 0, okB && eb.Effects > 0
+		gotA, gotB := delivered(ea, okA), delivered(eb, okB)
 		extra := reports.AB{A: int64(max(ea.Arrivals-1, 0)), B: int64(max(eb.Arrivals-1, 0))}
 		retries.A, retries.B = retries.A+extra.A, retries.B+extra.B
 		switch {
 		case gotA && gotB:
 			newly++
 			f.retried.A, f.retried.B = f.retried.A+extra.A, f.retried.B+extra.B
+			continue
+		case !gotA && !gotB && (ea.Undone || eb.Undone): // as reconcile counts it
+			f.undone++
 			continue
 		case gotA:
 			o.AOnly++
@@ -116,7 +120,7 @@ func (f *follower) step(elapsed time.Duration, l *Live) {
 	}
 	f.pending = kept
 	f.both += newly
-	o.Both = f.both
+	o.Both, o.Compensated = f.both, f.undone
 	l.Outcomes, l.Backlog, l.Untracked = o, int64(len(f.pending)), f.dropped
 	if dt > 0 {
 		l.Offered, l.Delivered = float64(offered)/dt, float64(newly)/dt

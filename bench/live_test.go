@@ -61,4 +61,17 @@ func TestFollowerCountsDeliveriesOnce(t *testing.T) {
 	if (l.Retries != reports.AB{A: 1, B: 1}) {
 		t.Errorf("after 2s: retries %+v; want still a: 1, b: 1 (a delivered send's retries kept once)", l.Retries)
 	}
+	// Send 6 reached a only; its compensation undoes it there: the live
+	// view counts it compensated and out of the backlog, as reconcile does.
+	req, _ := http.NewRequestWithContext(t.Context(), mockapi.CompensationMethod, urls[0]+"/send", nil)
+	req.Header.Set("Idempotency-Key", ids.id(6))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	f.step(2150*time.Millisecond, &l) // one more send intended
+	if want := (reports.Outcomes{Both: 6, Compensated: 1, None: 14}); l.Outcomes != want || l.Backlog != 14 {
+		t.Errorf("after a compensation: outcomes %+v, backlog %d; want %+v, 14", l.Outcomes, l.Backlog, want)
+	}
 }

@@ -24,6 +24,10 @@ type reconciliation struct {
 	undelivered map[string][]string     // the first few ids per outcome that is not "both", and lost
 }
 
+// delivered says whether a ledger entry (found: ok) is a delivery: an
+// applied effect that no compensation undid.
+func delivered(e mockapi.Entry, ok bool) bool { return ok && e.Effects > 0 && !e.Undone }
+
 // reconcile walks the measured sends of d in order, recovering each one's
 // intended time from the pacer, and looks its id up in the ledgers of API a
 // and API b: the ledgers are the ground truth of what was delivered.
@@ -43,9 +47,7 @@ func reconcile(d *drive, p vegeta.Pacer, ids idSpace, measureFrom time.Duration,
 		intended := d.began.Add(due)
 		ea, okA := la.Lookup(id)
 		eb, okB := lb.Lookup(id)
-		// An effect a compensation undid is not a delivery.
-		gotA := okA && ea.Effects > 0 && !ea.Undone
-		gotB := okB && eb.Effects > 0 && !eb.Undone
+		gotA, gotB := delivered(ea, okA), delivered(eb, okB)
 		switch {
 		case gotA && gotB:
 			r.outcomes.Both++
