@@ -245,6 +245,15 @@ func Merge(ms []*Measured, tags []string) (*Measured, error) {
 			}
 			out.Harness.InFlightPeak += m.Harness.InFlightPeak
 			out.Harness.InFlightCap += m.Harness.InFlightCap
+			// The busiest driver's figures (each is its own process's).
+			h, w := out.Harness, m.Harness
+			h.CPUUtilization = max(h.CPUUtilization, w.CPUUtilization)
+			h.SchedLatencyP99Ms = max(h.SchedLatencyP99Ms, w.SchedLatencyP99Ms)
+			h.GCPauseMs = reports.GCPauses{Total: max(h.GCPauseMs.Total, w.GCPauseMs.Total), Max: max(h.GCPauseMs.Max, w.GCPauseMs.Max)}
+			if w.FDs.Peak > h.FDs.Peak {
+				h.FDs = w.FDs
+			}
+			h.GoroutinesPeak = max(h.GoroutinesPeak, w.GoroutinesPeak)
 			if w := m.Harness.CPUWaitRatio; w != nil && (out.Harness.CPUWaitRatio == nil || *w > *out.Harness.CPUWaitRatio) {
 				out.Harness.CPUWaitRatio = w // the most contended driver's
 			}

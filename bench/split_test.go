@@ -67,6 +67,10 @@ func TestDrivePartsMergeToTheWholeRun(t *testing.T) {
 	if settled.Harness == nil || settled.Harness.MockLatenessMs.Max <= 0 || sr.Harness.MockLatenessMs != settled.Harness.MockLatenessMs {
 		t.Errorf("serve host harness %+v, result's mock lateness %+v; want the host's mock timers in the result", settled.Harness, sr.Harness.MockLatenessMs)
 	}
+	// The drivers' own figures survive the merge (the busiest driver's).
+	if h := sr.Harness; h.CPUUtilization <= 0 || h.FDs.Peak <= 0 || h.FDs.Limit <= 0 || h.GoroutinesPeak <= 0 {
+		t.Errorf("merged harness %+v; want the drivers' CPU, descriptors and goroutines", h)
+	}
 	// A saturated serve host makes the run saturated, each reason naming it.
 	busy := *settled
 	busy.Harness = &reports.Harness{Saturated: true, Reasons: []string{"mock timers fired 9.0ms late at p99 (> 5.0ms)"}}
