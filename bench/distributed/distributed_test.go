@@ -101,10 +101,10 @@ func TestRunOverThreeWorkers(t *testing.T) {
 		if s.CPUUsPerSend <= 0 {
 			t.Errorf("%s: cpu_us_per_send %v; want the workers' and the serve host's CPU per send", s.Name, s.CPUUsPerSend)
 		}
-		// Every send accounted (a slow machine may time some legs out: the
-		// accounting holds all the same).
-		if o := s.Outcomes; o.Both+o.AOnly+o.BOnly+o.None != 300 || s.Lost != 0 {
-			t.Errorf("%s: outcomes %+v, lost %d; want 300 sends accounted, 0 lost", s.Name, s.Outcomes, s.Lost)
+		// Every send accounted, and (no faults here) nearly all delivered
+		// to both: a slow machine may time a few legs out.
+		if o := s.Outcomes; o.Both+o.AOnly+o.BOnly+o.None != 300 || s.Lost != 0 || o.Both < 270 {
+			t.Errorf("%s: outcomes %+v, lost %d; want 300 sends accounted, at least 270 delivered to both, 0 lost", s.Name, s.Outcomes, s.Lost)
 		}
 		t.Logf("%s: p50 %vms p99 %vms (uncorrected p50 %vms, max lag %vms)", s.Name, s.LatencyMs.Corrected.P50,
 			s.LatencyMs.Corrected.P99, s.LatencyMs.Uncorrected.P50, s.Saturation.MaxLagMs)
@@ -167,7 +167,7 @@ func TestRunInterruptStopsEveryWorker(t *testing.T) {
 		}
 	}
 	o := s.Outcomes
-	if s.Requests < 100 || s.Requests >= 2000 || s.Requests != sent || o.Both+o.AOnly+o.BOnly+o.None != s.Requests || s.Lost != 0 {
+	if s.Requests < 100 || s.Requests >= 2000 || s.Requests != sent || o.Both+o.AOnly+o.BOnly+o.None != s.Requests || s.Lost != 0 || o.Both*10 < s.Requests*9 {
 		t.Errorf("requests %d (workers %d), outcomes %+v, lost %d; want the sends until the interrupt, all accounted", s.Requests, sent, s.Outcomes, s.Lost)
 	}
 }
@@ -218,7 +218,7 @@ func TestRunSystemUnderTestInTheCoordinator(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	s := res.Strategies[0]
-	if o := s.Outcomes; s.Requests != 100 || o.Both+o.AOnly+o.BOnly+o.None != 100 || s.Lost != 0 {
-		t.Errorf("requests %d, outcomes %+v, lost %d; want 100 sends accounted", s.Requests, o, s.Lost)
+	if o := s.Outcomes; s.Requests != 100 || o.Both+o.AOnly+o.BOnly+o.None != 100 || s.Lost != 0 || o.Both < 90 {
+		t.Errorf("requests %d, outcomes %+v, lost %d; want 100 sends accounted, at least 90 delivered to both", s.Requests, o, s.Lost)
 	}
 }
