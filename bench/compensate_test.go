@@ -71,7 +71,8 @@ func TestRunCompensation(t *testing.T) {
 		p.OnPartial = strategies.OnPartialCompensate
 		// The admin prefix answers 404 to a path it does not know: a
 		// compensation endpoint that does not exist.
-		p.Compensation = &strategies.Compensation{Path: "/_fanbench/no-such-endpoint", Retries: 1}
+		one := 1
+		p.Compensation = &strategies.Compensation{Path: "/_fanbench/no-such-endpoint", Retries: &one}
 		o, st, n := run(t, p)
 		if n == 0 || o != [5]int64{0, n, 0, 0, 0} {
 			t.Errorf("outcomes both/a_only/b_only/none/compensated = %v of %d; want all a_only", o, n)

@@ -28,19 +28,43 @@ type Compensation struct {
 	Method string `json:"method,omitempty" yaml:"method,omitempty"`
 	// Path on the API that succeeded; default the leg's own ("/send").
 	Path string `json:"path,omitempty" yaml:"path,omitempty"`
-	// Timeout bounds one attempt (0 = none).
+	// Timeout bounds one attempt; 0 (left out) takes the default 2s. A
+	// compensation always has one: it runs after the user's send, and an
+	// API that hangs must not hold the answer.
 	Timeout time.Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 	// Retries is the extra attempts after the first (429, 5xx, network
-	// errors and timeouts are retried).
-	Retries int `json:"retries,omitempty" yaml:"retries,omitempty"`
+	// errors and timeouts are retried); left out, 3. 0 means none.
+	Retries *int `json:"retries,omitempty" yaml:"retries,omitempty"`
 	// Backoff between the attempts; zero fields take Backoff's defaults.
 	Backoff Backoff `json:"backoff,omitzero" yaml:"backoff,omitempty"`
 }
 
-// DefaultCompensation is the compensation of a policy that says
-// on_partial: compensate and nothing more: DELETE on the leg's path, 2s
-// per attempt, 3 retries with the default backoff.
-var DefaultCompensation = Compensation{Method: http.MethodDelete, Timeout: 2 * time.Second, Retries: 3}
+// The compensation defaults, for a policy that says on_partial:
+// compensate and nothing more, and for each field a compensation block
+// leaves out: DELETE on the leg's path, 2s per attempt, 3 retries with
+// the default backoff.
+const (
+	defaultCompensationTimeout = 2 * time.Second
+	defaultCompensationRetries = 3
+)
+
+// withDefaults fills the fields c leaves out.
+func (c Compensation) withDefaults() Compensation {
+	if c.Method == "" {
+		c.Method = http.MethodDelete
+	}
+	if c.Path == "" {
+		c.Path = "/send"
+	}
+	if c.Timeout == 0 {
+		c.Timeout = defaultCompensationTimeout
+	}
+	if c.Retries == nil {
+		r := defaultCompensationRetries
+		c.Retries = &r
+	}
+	return c
+}
 
 // Validate returns every problem with c.
 func (c Compensation) Validate() []field.Error {
@@ -51,8 +75,10 @@ func (c Compensation) Validate() []field.Error {
 	if c.Path != "" && !strings.HasPrefix(c.Path, "/") {
 		es.Addf("path", "%q; want a path starting with /, such as /send", c.Path)
 	}
-	es.Duration("timeout", c.Timeout, "0 (no per-attempt timeout) or more")
-	es.NonNegative("retries", float64(c.Retries), "extra attempts, 0 or more")
+	es.Duration("timeout", c.Timeout, "a per-attempt timeout above 0, such as 2s (left out: 2s)")
+	if c.Retries != nil {
+		es.NonNegative("retries", float64(*c.Retries), "extra attempts, 0 or more")
+	}
 	es.Duration("backoff.initial", c.Backoff.Initial, "a first wait above 0, such as 50ms")
 	es.Duration("backoff.max", c.Backoff.Max, "a longest wait above 0, such as 2s")
 	return es
@@ -65,17 +91,12 @@ func Compensate(b Built, d Deps) Built {
 	if d.Policy.OnPartial != OnPartialCompensate || b.Strategy == nil {
 		return b
 	}
-	c := DefaultCompensation
+	var c Compensation
 	if d.Policy.Compensation != nil {
 		c = *d.Policy.Compensation
 	}
-	if c.Method == "" {
-		c.Method = http.MethodDelete
-	}
-	if c.Path == "" {
-		c.Path = "/send"
-	}
-	p := Policy{Timeout: c.Timeout, Retries: c.Retries, Backoff: c.Backoff}
+	c = c.withDefaults()
+	p := Policy{Timeout: c.Timeout, Retries: *c.Retries, Backoff: c.Backoff}
 	s := &compensating{
 		Strategy: b.Strategy,
 		logf:     d.Logger(),

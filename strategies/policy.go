@@ -44,7 +44,8 @@ type Policy struct {
 	// compensating request to that API (see Compensation).
 	OnPartial string `json:"on_partial,omitempty" yaml:"on_partial,omitempty"`
 	// Compensation shapes the compensating request and its own retry
-	// policy; nil takes DefaultCompensation.
+	// policy; nil, or any field left out, takes the defaults (DELETE on the
+	// leg's path, 2s per attempt, 3 retries).
 	Compensation *Compensation `json:"compensation,omitempty" yaml:"compensation,omitempty"`
 }
 
