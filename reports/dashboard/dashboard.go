@@ -16,8 +16,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,6 +108,7 @@ type Server struct {
 	srv *http.Server
 	url string
 
+	flushMu sync.Mutex // one flush at a time
 	mu      sync.Mutex
 	order   []string                  // strategies in the order they started
 	series  map[string]*charts.Series // history, for pages that connect late
@@ -229,11 +232,14 @@ type event struct {
 // flush applies the pending updates to the history and sends them (and
 // the final tables, once) to every client as one event.
 func (s *Server) flush() {
+	s.flushMu.Lock() // the pusher's tick and Finish may both flush
+	defer s.flushMu.Unlock()
 	s.mu.Lock()
 	ev := event{Updates: s.pending}
 	s.pending = nil
-	for _, u := range ev.Updates {
-		s.apply(u)
+	for i, u := range ev.Updates {
+		s.apply(u) // the history keeps NaN as a gap
+		ev.Updates[i] = finite(u)
 	}
 	final := s.final
 	clients := make([]*client, 0, len(s.clients))
@@ -247,7 +253,7 @@ func (s *Server) flush() {
 	if len(ev.Updates) > 0 {
 		update = sseEvent("update", ev)
 	}
-	if final != nil {
+	if final != nil && slices.ContainsFunc(clients, func(c *client) bool { return !c.gotFinal.Load() }) {
 		ev.Final = final
 		withFinal = sseEvent("final", ev)
 	}
@@ -273,10 +279,22 @@ func (s *Server) flush() {
 	}
 }
 
+// finite returns u with every float that JSON cannot carry (NaN, ±Inf)
+// set to 0, so that one odd figure cannot keep a second's updates from
+// every page.
+func finite(u Update) Update {
+	for _, f := range []*float64{&u.T, &u.ElapsedS, &u.TotalS, &u.P50Ms, &u.P99Ms, &u.P99SoFarMs, &u.Offered, &u.Answered, &u.Delivered} {
+		if math.IsNaN(*f) || math.IsInf(*f, 0) {
+			*f = 0
+		}
+	}
+	return u
+}
+
 // sseEvent is ev as one Server-Sent Event named name.
 func sseEvent(name string, ev event) []byte {
 	data, err := json.Marshal(ev)
-	if err != nil { // only plain numbers and strings: cannot happen
+	if err != nil { // finite numbers and strings only (see finite): cannot happen
 		return nil
 	}
 	return []byte("event: " + name + "\ndata: " + string(data) + "\n\n")
@@ -311,7 +329,7 @@ func (s *Server) apply(u Update) {
 		sr.T, sr.P50, sr.P99 = sr.T[over:], sr.P50[over:], sr.P99[over:]
 		sr.Offered, sr.Answered, sr.Delivered = sr.Offered[over:], sr.Answered[over:], sr.Delivered[over:]
 	}
-	s.last[u.Strategy] = u
+	s.last[u.Strategy] = finite(u)
 }
 
 // snapshot is the state a page starts from.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -187,5 +188,29 @@ func TestOneEventPerInterval(t *testing.T) {
 	case msg := <-c.ch:
 		t.Errorf("a flush with nothing new sent %.80q; want nothing", msg)
 	default:
+	}
+}
+
+// A figure JSON cannot carry (NaN, +Inf) does not keep a second's updates
+// from the pages: it goes out as 0, and the history keeps it as a gap.
+func TestNonFiniteUpdateStillReachesPages(t *testing.T) {
+	d := start(t)
+	c := &client{ch: make(chan []byte, 4)}
+	d.mu.Lock()
+	d.clients[c] = struct{}{}
+	d.mu.Unlock()
+	u := Update{Strategy: "errgroup", T: 1, P50Ms: math.NaN(), P99Ms: math.Inf(1), Offered: 100}
+	if sseEvent("update", event{Updates: []Update{u}}) != nil {
+		t.Fatal("the raw NaN update encoded; the test no longer shows what flush guards against")
+	}
+	d.Publish(u)
+	d.flush()
+	select {
+	case ev := <-c.ch:
+		if !strings.Contains(string(ev), `"offered":100`) || !strings.Contains(string(ev), `"p50_ms":0`) {
+			t.Fatalf("event for a NaN/Inf update: %q; want it with 0 in their place", ev)
+		}
+	default:
+		t.Fatal("a NaN/Inf update reached no page")
 	}
 }
