@@ -173,8 +173,9 @@ func TestLedgerCapacityLimit(t *testing.T) {
 	}
 }
 
-// TestBodyFingerprintCollision: two bodies whose 19-bit fingerprints (the
-// former layout) collide are told apart: the second gets 422, not a replay.
+// TestBodyFingerprintCollision: two bodies whose 21-bit fingerprints (the
+// former layout: the low 21 bits of FNV-1a 32) collide are told apart: the
+// second gets 422, not a replay.
 func TestBodyFingerprintCollision(t *testing.T) {
 	fnv32 := func(s string) uint32 {
 		h := uint32(2166136261)
@@ -186,9 +187,9 @@ func TestBodyFingerprintCollision(t *testing.T) {
 	}
 	seen := map[uint32]string{}
 	var x, y string
-	for i := 0; y == ""; i++ { // a birthday search: ~1,000 bodies
+	for i := 0; y == ""; i++ { // a birthday search: a few thousand bodies
 		b := fmt.Sprintf(`{"n":%d}`, i)
-		low := fnv32(b) & (1<<19 - 1)
+		low := fnv32(b) & (1<<21 - 1)
 		if prev, ok := seen[low]; ok {
 			x, y = prev, b
 		}
@@ -201,6 +202,6 @@ func TestBodyFingerprintCollision(t *testing.T) {
 		t.Fatalf("first body = %d %v", r.status, r.err)
 	}
 	if r := send(c, s.URL(), "0000000000000001", y); r.status != 422 {
-		t.Fatalf("same key, body %s after %s (19-bit fingerprints equal) = %d replayed %q; want 422", y, x, r.status, r.header.Get("Idempotent-Replayed"))
+		t.Fatalf("same key, body %s after %s (21-bit fingerprints equal) = %d replayed %q; want 422", y, x, r.status, r.header.Get("Idempotent-Replayed"))
 	}
 }
