@@ -201,7 +201,7 @@ func setUp(ctx context.Context, sc *scenarios.Scenario, spec strategies.Spec, op
 		// Reconciliation needs every id of the run: no eviction (a run's
 		// sends are bounded by its rate and MaxSpan).
 		if err := api.SetLimits(mockapi.Limits{LedgerCapacity: mockapi.UnboundedLedger}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("apis.%s: %w", name, err)
 		}
 		addr := "127.0.0.1:0"
 		if opt.MockAddr != "" {

@@ -631,8 +631,8 @@ func (c *coordinator) wait(ctx context.Context, name string, start time.Time, h 
 		case <-interrupted:
 			interrupted = nil
 			stop("interrupted")
-			// In-flight sends end within the request timeout.
-			deadline = time.Now().Add(c.sc.Load.Timeout + 10*time.Second)
+			// Workers cut their in-flight sends after the interrupt grace.
+			deadline = time.Now().Add(bench.DefaultInterruptGrace + 10*time.Second)
 		case <-second.C:
 			c.showProgress(name, start, load)
 		case now := <-tick.C:
