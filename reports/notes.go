@@ -39,18 +39,28 @@ func notesOf(r *Results) []note {
 				"%s: negative overhead (p50 %+.1fms, p99 %+.1fms): users got answers sooner than the ideal, because requests ended early (failed legs, open breakers, or the user timeout) — the ideal assumes every leg completes",
 				s.Name, s.OverheadMs.P50, s.OverheadMs.P99)})
 		}
+		shown := map[string]bool{} // stats a note above already gave
 		if n := s.Stats["compensations_sent"]; n > 0 || s.Outcomes.Compensated > 0 {
 			consistent := 0.0
-			if total := s.Outcomes.Both + s.Outcomes.AOnly + s.Outcomes.BOnly + s.Outcomes.None + s.Outcomes.Compensated; total > 0 {
+			if total := s.Outcomes.Total(); total > 0 {
 				consistent = 100 * float64(s.Outcomes.Consistent()) / float64(total)
+			}
+			for _, k := range []string{"compensations_sent", "compensations_succeeded", "compensations_failed", "inconsistency_window_p50_us", "inconsistency_window_p99_us"} {
+				shown[k] = true
 			}
 			ns = append(ns, note{Text: fmt.Sprintf(
 				"%s: %d sends compensated (%d compensations sent, %d succeeded, %d failed; inconsistency window p50 %.1fms, p99 %.1fms); consistent %.1f%% (both + none + compensated)",
 				s.Name, s.Outcomes.Compensated, n, s.Stats["compensations_succeeded"], s.Stats["compensations_failed"],
 				float64(s.Stats["inconsistency_window_p50_us"])/1000, float64(s.Stats["inconsistency_window_p99_us"])/1000, consistent)})
 		}
-		if len(s.Stats) > 0 {
-			ns = append(ns, note{Text: fmt.Sprintf("%s: %s", s.Name, countsText(s.Stats))})
+		rest := map[string]int64{}
+		for k, v := range s.Stats {
+			if !shown[k] {
+				rest[k] = v
+			}
+		}
+		if len(rest) > 0 {
+			ns = append(ns, note{Text: fmt.Sprintf("%s: %s", s.Name, countsText(rest))})
 		}
 		if n := s.StatusCodes["0"]; n > 0 {
 			ns = append(ns, note{Text: fmt.Sprintf("%s: %d user requests got no answer (%s)", s.Name, n, countsText(s.Errors))})

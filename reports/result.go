@@ -209,6 +209,9 @@ type Outcomes struct {
 // both, to neither, or compensated.
 func (o Outcomes) Consistent() int64 { return o.Both + o.None + o.Compensated }
 
+// Total is every send the outcomes account for.
+func (o Outcomes) Total() int64 { return o.Both + o.AOnly + o.BOnly + o.None + o.Compensated }
+
 // AB is a count per API.
 type AB struct {
 	A int64 `json:"a"`
