@@ -196,9 +196,7 @@ loop:
 			s := sample{seq: seq, due: due, sent: sent, done: time.Since(d.began), status: status, warmup: warm}
 			if err != nil {
 				s.status, s.errKind = 0, errKind(rctx, err)
-				if sendCtx.Err() != nil { // cut by an interrupt's end of grace
-					s.errKind, s.interrupted = "interrupted", true
-				}
+				s.interrupted = sendCtx.Err() != nil // cut by an interrupt's end of grace: not recorded
 			}
 			cancel()
 			samples <- s

@@ -110,11 +110,11 @@ func (r *recorder) run(in <-chan sample) {
 }
 
 func (r *recorder) record(s sample) {
-	corrected := (s.done - s.due).Microseconds()
 	if s.interrupted {
 		r.interrupted++
 		return
 	}
+	corrected := (s.done - s.due).Microseconds()
 	if s.warmup {
 		r.warmN++
 		reports.RecordUs(r.warm, corrected)

@@ -108,7 +108,7 @@ strategies: compare refuses to judge it (exit 1) unless --allow-saturated.`),
 			if err != nil {
 				return err
 			}
-			if !allowSaturated && e.getenv("FANBENCH_ALLOW_SATURATED") != "1" {
+			if !e.allowSaturated(allowSaturated) {
 				if err := refuseSaturated(base, args[0], "BASE"); err != nil {
 					return err
 				}

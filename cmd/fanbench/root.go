@@ -148,3 +148,9 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // so every line, the first included, keeps its indentation; only the
 // blank lines around the block go.
 func examples(s string) string { return strings.Trim(s, "\n") }
+
+// allowSaturated reports whether saturated runs are judged anyway: the
+// --allow-saturated flag or FANBENCH_ALLOW_SATURATED=1.
+func (e *env) allowSaturated(flag bool) bool {
+	return flag || e.getenv("FANBENCH_ALLOW_SATURATED") == "1"
+}

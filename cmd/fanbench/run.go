@@ -320,7 +320,7 @@ func runScenario(cmd *cobra.Command, e *env, f runFlags) (err error) {
 	if runErr != nil && !f.quiet {
 		fmt.Fprintf(e.stderr, "fanbench: interrupted: writing what was measured to %s\n", out)
 	}
-	allowSaturated := f.allowSaturated || e.getenv("FANBENCH_ALLOW_SATURATED") == "1"
+	allowSaturated := e.allowSaturated(f.allowSaturated)
 	saturated := len(res.Saturated()) > 0 && !allowSaturated
 	if saturated {
 		res.MarkInconclusive()

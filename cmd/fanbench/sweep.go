@@ -157,7 +157,7 @@ func runSweep(cmd *cobra.Command, e *env, f sweepFlags) (err error) {
 
 	opt := bench.SweepOptions{
 		From: f.from, To: f.to, Factor: f.factor, Steps: f.steps, StepDuration: f.stepDuration, P99Max: f.p99Max,
-		AllowSaturated: f.allowSaturated || e.getenv("FANBENCH_ALLOW_SATURATED") == "1",
+		AllowSaturated: e.allowSaturated(f.allowSaturated),
 	}
 	var live *progressLine
 	if !f.quiet {
